@@ -1,0 +1,9 @@
+"""Domain errors: every broken rule raises one, with a Chinese message shown to the user as is."""
+
+
+class DomainError(Exception):
+    """A rule was broken; the message is Chinese and shown to the user as is."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

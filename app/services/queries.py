@@ -1,0 +1,112 @@
+"""Read-side queries for lists and reports: overdue items, to-do lists, one item's full record."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session, col, select
+
+from app.models import Cadre, Item, ItemEvent, Ledger, Person, Village
+from app.models.enums import OPEN_STATES, ItemState
+from app.services.clocks import OVERDUE, WARNING, ItemClocks, item_clocks
+from app.services.context import Settings
+from app.services.errors import DomainError
+from app.services.history import history
+
+
+@dataclass(frozen=True)
+class ClockRow:
+    uuid: str
+    serial: str
+    village: str
+    ledger: str
+    category: str
+    state: str
+    level: str
+    requester: str
+    limit: str
+    due: date | None
+    days_left: int | None
+    status: str
+
+
+def _open_items(session: Session, village_ids: list[int] | None):  # type: ignore[no-untyped-def]
+    stmt = (
+        select(Item, Ledger.name, Village.name, Person.name)
+        .join(Ledger, col(Ledger.id) == col(Item.ledger_id))
+        .join(Village, col(Village.id) == col(Item.village_id))
+        .join(Person, col(Person.id) == col(Item.person_id))
+        .where(col(Item.state).in_([s.value for s in OPEN_STATES]))
+    )
+    if village_ids is not None:
+        stmt = stmt.where(col(Item.village_id).in_(village_ids))
+    return session.exec(stmt.order_by(Item.serial)).all()
+
+
+def clock_rows(
+    session: Session, settings: Settings, today: date, village_ids: list[int] | None = None
+) -> list[ClockRow]:
+    """Every open item with the clock that matters most now (the overdue one, else the current)."""
+    rows = []
+    for item, ledger, village, requester in _open_items(session, village_ids):
+        clocks = item_clocks(item, settings.rules, settings.calendar, today)
+        clock = clocks.overdue or clocks.current
+        rows.append(
+            ClockRow(
+                uuid=item.id, serial=item.serial, village=village, ledger=ledger,
+                category=item.category, state=item.state, level=item.level, requester=requester,
+                limit=clock.label if clock else clocks.waiting,
+                due=clock.due if clock else None,
+                days_left=clock.days_left if clock else None,
+                status=clocks.status if clock else "none",
+            )
+        )
+    return rows
+
+
+def overdue_rows(session: Session, settings: Settings, today: date,
+                 village_ids: list[int] | None = None) -> list[ClockRow]:
+    rows = [r for r in clock_rows(session, settings, today, village_ids) if r.status == OVERDUE]
+    return sorted(rows, key=lambda r: (r.days_left or 0, r.serial))
+
+
+def due_soon_rows(session: Session, settings: Settings, today: date,
+                  village_ids: list[int] | None = None) -> list[ClockRow]:
+    rows = [r for r in clock_rows(session, settings, today, village_ids) if r.status == WARNING]
+    return sorted(rows, key=lambda r: (r.days_left or 0, r.serial))
+
+
+def count_in_state(session: Session, state: ItemState, village_ids: list[int] | None = None) -> int:
+    stmt = select(Item.id).where(Item.state == state.value)
+    if village_ids is not None:
+        stmt = stmt.where(col(Item.village_id).in_(village_ids))
+    return len(session.exec(stmt).all())
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    item: Item
+    village: Village
+    ledger: Ledger
+    person: Person
+    cadre: Cadre | None
+    clocks: ItemClocks
+    events: list[ItemEvent]
+
+
+def find_item(session: Session, key: str) -> Item:
+    """An item by UUID or serial number."""
+    item = session.get(Item, key) or session.exec(select(Item).where(Item.serial == key)).first()
+    if item is None:
+        raise DomainError(f"找不到编号为“{key}”的事项")
+    return item
+
+
+def item_detail(session: Session, settings: Settings, key: str, today: date) -> ItemDetail:
+    item = find_item(session, key)
+    village = session.get(Village, item.village_id)
+    ledger = session.get(Ledger, item.ledger_id)
+    person = session.get(Person, item.person_id)
+    assert village and ledger and person
+    cadre = session.get(Cadre, item.responsible_cadre_id) if item.responsible_cadre_id else None
+    clocks = item_clocks(item, settings.rules, settings.calendar, today)
+    return ItemDetail(item, village, ledger, person, cadre, clocks, history(session, item.id))

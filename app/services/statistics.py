@@ -1,0 +1,140 @@
+"""The figures the county reports, for any scope and period (definitions in docs/statistics.md)."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.models import Item, Ledger, SatisfactionRating
+from app.models.enums import SETTLED_STATES, ItemState, Level, Satisfaction
+from app.services.clocks import OVERDUE, item_clocks
+from app.services.config import RuleSet
+from app.services.workcalendar import WorkCalendar
+
+LEVELS = (Level.VILLAGE.value, Level.TOWNSHIP.value, Level.COUNTY.value)
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date | None = None
+    end: date | None = None
+
+    @classmethod
+    def month(cls, text: str) -> "Period":
+        year, month = (int(p) for p in text.split("-"))
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        return cls(date(year, month, 1), date.fromordinal(nxt.toordinal() - 1))
+
+    def contains(self, day: date | None) -> bool:
+        if day is None:
+            return False
+        return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
+
+
+@dataclass
+class _Row:
+    item: Item
+    ledger_key: str
+    overdue: bool
+
+
+def shares(counts: dict[str, int]) -> dict[str, float]:
+    """Percent shares with two decimals that add up to exactly 100 (largest remainder)."""
+    total = sum(counts.values())
+    if total == 0:
+        return {k: 0.0 for k in counts}
+    raw = {k: v * 10000 / total for k, v in counts.items()}
+    floors = {k: int(v) for k, v in raw.items()}
+    left = 10000 - sum(floors.values())
+    for k in sorted(raw, key=lambda k: raw[k] - floors[k], reverse=True)[:left]:
+        floors[k] += 1
+    return {k: v / 100 for k, v in floors.items()}
+
+
+def _ratio(part: int, whole: int) -> float:
+    return round(part / whole, 4) if whole else 0.0
+
+
+def figures(rows: list[_Row], ratings: dict[str, list[str]], period: Period) -> dict[str, Any]:
+    """One block of figures over the given (non-voided) rows."""
+    settled = [r for r in rows if ItemState(r.item.state) in SETTLED_STATES]
+    by_level = {lv: sum(1 for r in settled if r.item.settled_level == lv) for lv in LEVELS}
+    all_ratings = [x for r in rows for x in ratings.get(r.item.id, [])]
+    satisfied = sum(1 for x in all_ratings if Satisfaction(x).closes)
+    return {
+        "registered": len(rows),
+        "settled": len(settled),
+        "settlement_rate": _ratio(len(settled), len(rows)),
+        "settled_by_level": by_level,
+        "settled_share_by_level": shares(by_level),
+        "settled_in_period": sum(1 for r in settled if period.contains(r.item.settled_on)),
+        "open": sum(1 for r in rows if ItemState(r.item.state).is_open),
+        "escalated": sum(1 for r in rows if r.item.max_level != Level.VILLAGE.value),
+        "overdue": sum(1 for r in rows if r.overdue),
+        "reopened": sum(1 for r in rows if r.item.reopen_count > 0),
+        "reopen_count": sum(r.item.reopen_count for r in rows),
+        "ratings": len(all_ratings),
+        "satisfaction_rate": _ratio(satisfied, len(all_ratings)),
+    }
+
+
+def _load(session: Session, village_ids: list[int] | None, period: Period) -> list[tuple[Item, str]]:
+    stmt = select(Item, Ledger.key).join(Ledger, col(Ledger.id) == col(Item.ledger_id))
+    if village_ids is not None:
+        stmt = stmt.where(col(Item.village_id).in_(village_ids))
+    if period.start is not None:
+        stmt = stmt.where(col(Item.received_on) >= period.start)
+    if period.end is not None:
+        stmt = stmt.where(col(Item.received_on) <= period.end)
+    return list(session.exec(stmt).all())
+
+
+def _ratings(session: Session, item_ids: set[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    stmt = select(SatisfactionRating.item_id, SatisfactionRating.rating)
+    for item_id, rating in session.exec(stmt).all():
+        if item_id in item_ids:
+            out[item_id].append(rating)
+    return out
+
+
+def compute_statistics(
+    session: Session,
+    *,
+    rules: RuleSet,
+    cal: WorkCalendar,
+    today: date,
+    village_ids: list[int] | None = None,
+    period: Period | None = None,
+) -> dict[str, Any]:
+    """Figures for the scope and period, with the same figures per ledger, category and month."""
+    period = period or Period()
+    rows: list[_Row] = []
+    voided = 0
+    for item, ledger_key in _load(session, village_ids, period):
+        if item.state == ItemState.VOIDED.value:
+            voided += 1
+            continue
+        clocks = item_clocks(item, rules, cal, today)
+        rows.append(_Row(item, ledger_key, any(c.status == OVERDUE for c in clocks.running)))
+    ratings = _ratings(session, {r.item.id for r in rows})
+    result = figures(rows, ratings, period)
+    result["voided"] = voided
+    result["period"] = {
+        "start": period.start.isoformat() if period.start else None,
+        "end": period.end.isoformat() if period.end else None,
+    }
+    result["as_of"] = today.isoformat()
+    result["by_ledger"] = _grouped(rows, ratings, period, lambda r: r.ledger_key)
+    result["by_category"] = _grouped(rows, ratings, period, lambda r: f"{r.ledger_key}/{r.item.category}")
+    result["by_month"] = _grouped(rows, ratings, period, lambda r: f"{r.item.received_on:%Y-%m}")
+    return result
+
+
+def _grouped(rows: list[_Row], ratings: dict[str, list[str]], period: Period, key: Any) -> dict[str, Any]:
+    groups: dict[str, list[_Row]] = defaultdict(list)
+    for r in rows:
+        groups[key(r)].append(r)
+    return {k: figures(v, ratings, period) for k, v in sorted(groups.items())}
