@@ -45,25 +45,28 @@ def _month(text: str) -> str:
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, default=argparse.SUPPRESS,
-                        help="数据库文件（默认在用户数据目录）")
-    common.add_argument("--today", type=_date, default=argparse.SUPPRESS,
-                        help="按这一天计算期限和统计，YYYY-MM-DD（默认今天）")
+    common.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="数据库文件（默认在用户数据目录）")
+    common.add_argument(
+        "--today",
+        type=_date,
+        default=argparse.SUPPRESS,
+        help="按这一天计算期限和统计，YYYY-MM-DD（默认今天）",
+    )
     return common
 
 
 def build_parser() -> argparse.ArgumentParser:
     common = _common()
-    parser = _Parser(prog="taizhang", parents=[common],
-                     description="三本台账：民生台账、困难群众台账、稳定工作台账")
+    parser = _Parser(
+        prog="taizhang", parents=[common], description="三本台账：民生台账、困难群众台账、稳定工作台账"
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="命令")
     p = sub.add_parser("init", parents=[common], help="建立本村台账数据库")
     p.add_argument("--village-code", required=True, help="12位行政区划代码")
     p.add_argument("--village", required=True, help="村名")
     p.add_argument("--township", required=True, help="乡镇")
     p.add_argument("--county", required=True, help="县（市、区）")
-    p.add_argument("--cadre", action="append", default=[], metavar="姓名:职务[:电话]",
-                   help="村干部，可重复")
+    p.add_argument("--cadre", action="append", default=[], metavar="姓名:职务[:电话]", help="村干部，可重复")
     p = sub.add_parser("demo", parents=[common], help="生成演示村及演示事项")
     p.add_argument("--villages", type=int, default=1, help="村数（默认1）")
     p.add_argument("--items", type=int, default=200, help="每村事项数（默认200）")
@@ -95,13 +98,23 @@ def _village_ids(uow: UnitOfWork, code: str | None) -> list[int] | None:
 
 def _cmd_init(args: argparse.Namespace, ctx: "_Ctx") -> int:
     with UnitOfWork(ctx.engine) as uow:
-        village = create_village(uow=uow, code=args.village_code, name=args.village,
-                                 township=args.township, county=args.county,
-                                 config=ctx.settings.ledgers)
+        village = create_village(
+            uow=uow,
+            code=args.village_code,
+            name=args.village,
+            township=args.township,
+            county=args.county,
+            config=ctx.settings.ledgers,
+        )
         for spec in args.cadre:
             parts = [*spec.split(":"), "", ""]
-            add_cadre(uow=uow, village_id=village.id, name=parts[0], role=parts[1],  # type: ignore[arg-type]
-                      phone=parts[2])
+            add_cadre(
+                uow=uow,
+                village_id=village.id,
+                name=parts[0],
+                role=parts[1],  # type: ignore[arg-type]
+                phone=parts[2],
+            )
         uow.commit()
     print(f"已建立{args.county}{args.township}{args.village}（{args.village_code}）的台账：{ctx.db}")
     return 0
@@ -114,8 +127,15 @@ def _cmd_demo(args: argparse.Namespace, ctx: "_Ctx") -> int:
     def progress(n: int, total: int) -> None:
         print(f"\r正在生成演示数据：{n}/{total} 个村", end="", file=sys.stderr, flush=True)
 
-    count = build_demo(engine=ctx.engine, config=ctx.settings.ledgers, villages=args.villages,
-                       items=args.items, seed=args.seed, today=ctx.today, progress=progress)
+    count = build_demo(
+        engine=ctx.engine,
+        config=ctx.settings.ledgers,
+        villages=args.villages,
+        items=args.items,
+        seed=args.seed,
+        today=ctx.today,
+        progress=progress,
+    )
     print(file=sys.stderr)
     print(f"已生成{args.villages}个演示村、共{count}件事项：{ctx.db}")
     return 0
@@ -124,7 +144,10 @@ def _cmd_demo(args: argparse.Namespace, ctx: "_Ctx") -> int:
 def _cmd_stats(args: argparse.Namespace, ctx: "_Ctx") -> int:
     with UnitOfWork(ctx.engine) as uow:
         result = compute_statistics(
-            uow.session, rules=ctx.settings.rules, cal=ctx.settings.calendar, today=ctx.today,
+            uow.session,
+            rules=ctx.settings.rules,
+            cal=ctx.settings.calendar,
+            today=ctx.today,
             village_ids=_village_ids(uow, args.village),
             period=Period.month(args.month) if args.month else None,
         )
@@ -165,14 +188,22 @@ def _cmd_gui(args: argparse.Namespace, ctx: "_Ctx") -> int:
         empty = uow.session.exec(select(Village)).first() is None
     if empty:
         print("首次使用：正在建立演示村（柳林沟村），以后可用 taizhang init 建立本村台账。")
-        build_demo(engine=ctx.engine, config=ctx.settings.ledgers, villages=1, items=120,
-                   seed=2012, today=ctx.today)
+        build_demo(
+            engine=ctx.engine, config=ctx.settings.ledgers, villages=1, items=120, seed=2012, today=ctx.today
+        )
     print("（图形界面正在开发中，先显示今日待办）\n")
     return _cmd_todo(args, ctx)
 
 
-COMMANDS = {"init": _cmd_init, "demo": _cmd_demo, "stats": _cmd_stats, "overdue": _cmd_overdue,
-            "show": _cmd_show, "todo": _cmd_todo, "gui": _cmd_gui}
+COMMANDS = {
+    "init": _cmd_init,
+    "demo": _cmd_demo,
+    "stats": _cmd_stats,
+    "overdue": _cmd_overdue,
+    "show": _cmd_show,
+    "todo": _cmd_todo,
+    "gui": _cmd_gui,
+}
 
 
 class _Ctx:
@@ -203,7 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
-    except Exception as exc:  # noqa: BLE001 - one Chinese line, never a traceback
+    except Exception as exc:
         print(f"程序内部错误：{type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
 

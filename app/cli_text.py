@@ -48,26 +48,36 @@ def stats_text(result: dict[str, Any]) -> str:
 
 def overdue_json(r: ClockRow) -> dict[str, Any]:
     return {
-        "uuid": r.uuid, "serial": r.serial, "village": r.village, "ledger": r.ledger,
-        "category": r.category, "state": r.state, "level": r.level, "limit": r.limit,
+        "uuid": r.uuid,
+        "serial": r.serial,
+        "village": r.village,
+        "ledger": r.ledger,
+        "category": r.category,
+        "state": r.state,
+        "level": r.level,
+        "limit": r.limit,
         "due": r.due.isoformat() if r.due else None,
         "days_overdue": -(r.days_left or 0),
     }
 
 
 def _row_line(r: ClockRow) -> str:
-    when = f"已逾期{-(r.days_left or 0)}天" if (r.days_left or 0) < 0 else (
-        "今天到期" if r.days_left == 0 else f"还剩{r.days_left}天")
+    when = (
+        f"已逾期{-(r.days_left or 0)}天"
+        if (r.days_left or 0) < 0
+        else ("今天到期" if r.days_left == 0 else f"还剩{r.days_left}天")
+    )
     due = f"{r.due:%m月%d日}" if r.due else ""
-    return (f"  {r.serial}  {r.village} {r.ledger}·{r.category}  {r.requester}  "
-            f"{ItemState(r.state).label}  {r.limit} {due}到期，{when}")
+    return (
+        f"  {r.serial}  {r.village} {r.ledger}·{r.category}  {r.requester}  "
+        f"{ItemState(r.state).label}  {r.limit} {due}到期，{when}"
+    )
 
 
 def overdue_text(rows: list[ClockRow], today: date) -> str:
     if not rows:
         return f"截至{today:%Y年%m月%d日}，没有逾期事项。"
-    return "\n".join([f"截至{today:%Y年%m月%d日}，逾期事项 {len(rows)} 件：",
-                      *(_row_line(r) for r in rows)])
+    return "\n".join([f"截至{today:%Y年%m月%d日}，逾期事项 {len(rows)} 件：", *(_row_line(r) for r in rows)])
 
 
 def todo_text(session: Session, settings: Settings, today: date) -> str:
@@ -76,15 +86,24 @@ def todo_text(session: Session, settings: Settings, today: date) -> str:
     lines = [f"今日待办（{today:%Y年%m月%d日}）", f"■ 已逾期 {len(late)} 件"]
     lines += [_row_line(r) for r in late[:15]]
     lines += [f"■ 两天内到期 {len(soon)} 件", *(_row_line(r) for r in soon[:15])]
-    lines.append(f"■ 待议账 {count_in_state(session, ItemState.REGISTERED)} 件；"
-                 f"待当事人签字确认 {count_in_state(session, ItemState.SETTLED)} 件；"
-                 f"待晒账 {count_in_state(session, ItemState.CONFIRMED)} 件")
+    lines.append(
+        f"■ 待议账 {count_in_state(session, ItemState.REGISTERED)} 件；"
+        f"待当事人签字确认 {count_in_state(session, ItemState.SETTLED)} 件；"
+        f"待晒账 {count_in_state(session, ItemState.CONFIRMED)} 件"
+    )
     from app.services.statistics import compute_statistics  # local: heavy and only here
 
-    month = compute_statistics(session, rules=settings.rules, cal=settings.calendar, today=today,
-                               period=Period.month(f"{today:%Y-%m}"))
-    lines.append(f"■ 本月：登记 {month['registered']} 件，办结 {month['settled']} 件，"
-                 f"办结率 {_pct(month['settlement_rate'])}")
+    month = compute_statistics(
+        session,
+        rules=settings.rules,
+        cal=settings.calendar,
+        today=today,
+        period=Period.month(f"{today:%Y-%m}"),
+    )
+    lines.append(
+        f"■ 本月：登记 {month['registered']} 件，办结 {month['settled']} 件，"
+        f"办结率 {_pct(month['settlement_rate'])}"
+    )
     return "\n".join(lines)
 
 
@@ -108,8 +127,13 @@ def detail_text(d: ItemDetail) -> str:
     for ev in d.events:
         changes = json.loads(ev.changes)
         extra = f"  {ev.note}" if ev.note else ""
-        moved = "" if ev.from_state == ev.to_state or ev.from_state is None else (
-            f"  {ItemState(ev.from_state).label} → {ItemState(ev.to_state).label}")
-        lines.append(f"  {ev.seq}. {ev.on:%Y-%m-%d} {ev.actor} {Action(ev.action).label}{moved}{extra}"
-                     + (f"（更改：{'、'.join(changes)}）" if ev.action == Action.EDIT.value else ""))
+        moved = (
+            ""
+            if ev.from_state == ev.to_state or ev.from_state is None
+            else (f"  {ItemState(ev.from_state).label} → {ItemState(ev.to_state).label}")
+        )
+        lines.append(
+            f"  {ev.seq}. {ev.on:%Y-%m-%d} {ev.actor} {Action(ev.action).label}{moved}{extra}"
+            + (f"（更改：{'、'.join(changes)}）" if ev.action == Action.EDIT.value else "")
+        )
     return "\n".join(lines)

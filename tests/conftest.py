@@ -4,20 +4,20 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from dataclasses import dataclass  # noqa: E402
-from datetime import date  # noqa: E402
-from pathlib import Path  # noqa: E402
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
 
-import pytest  # noqa: E402
-from sqlalchemy.engine import Engine  # noqa: E402
+import pytest
+from sqlalchemy.engine import Engine
 
-from app.models import Item  # noqa: E402
-from app.services.context import Settings, load_settings  # noqa: E402
-from app.services.people import create_person  # noqa: E402
-from app.services.registration import register_item  # noqa: E402
-from app.services.villages import add_cadre, create_village  # noqa: E402
-from app.store.database import open_database  # noqa: E402
-from app.store.uow import UnitOfWork  # noqa: E402
+from app.models import Item
+from app.services.context import Settings, load_settings
+from app.services.people import create_person
+from app.services.registration import register_item
+from app.services.villages import add_cadre, create_village
+from app.store.database import open_database
+from app.store.uow import UnitOfWork
 
 
 @pytest.fixture
@@ -44,24 +44,46 @@ class VillageIds:
 @pytest.fixture
 def village(engine: Engine, settings: Settings) -> VillageIds:
     with UnitOfWork(engine) as uow:
-        v = create_village(uow=uow, code="510623105201", name="柳林沟村", township="富兴镇",
-                           county="中江县", config=settings.ledgers)
-        c = add_cadre(uow=uow, village_id=v.id, name="杨运润", role="村党支部书记",
-                      phone="13800001111")
+        v = create_village(
+            uow=uow,
+            code="510623105201",
+            name="柳林沟村",
+            township="富兴镇",
+            county="中江县",
+            config=settings.ledgers,
+        )
+        c = add_cadre(uow=uow, village_id=v.id, name="杨运润", role="村党支部书记", phone="13800001111")
         p = create_person(uow=uow, village_id=v.id, name="王长贵", gender="男", group_name="三社")
         uow.commit()
         return VillageIds(v.id, c.id, p.id)
 
 
-def make_item(engine: Engine, settings: Settings, ids: VillageIds, *, received: date,
-              ledger: str = "minsheng", category: str = "土地流转",
-              request: str = "三社土地撂荒严重，希望村上想办法。") -> Item:
+def make_item(
+    engine: Engine,
+    settings: Settings,
+    ids: VillageIds,
+    *,
+    received: date,
+    ledger: str = "minsheng",
+    category: str = "土地流转",
+    request: str = "三社土地撂荒严重，希望村上想办法。",
+) -> Item:
     """Register one item (committed) and return it detached."""
     with UnitOfWork(engine) as uow:
-        item = register_item(uow=uow, config=settings.ledgers, village_id=ids.village_id,
-                             ledger_key=ledger, category=category, person_id=ids.person_id,
-                             source="走访", source_detail="访群众问民需", received_on=received,
-                             request=request, actor="杨运润", today=received,
-                             responsible_cadre_id=ids.cadre_id)
+        item = register_item(
+            uow=uow,
+            config=settings.ledgers,
+            village_id=ids.village_id,
+            ledger_key=ledger,
+            category=category,
+            person_id=ids.person_id,
+            source="走访",
+            source_detail="访群众问民需",
+            received_on=received,
+            request=request,
+            actor="杨运润",
+            today=received,
+            responsible_cadre_id=ids.cadre_id,
+        )
         uow.commit()
         return item

@@ -55,8 +55,7 @@ def _level_fields(item: Item, old: ItemState, new: ItemState, on: date) -> dict[
     fields: dict[str, Any] = {}
     if new is S.SETTLED:
         origin = S.VILLAGE_HANDLING if old is S.REGISTERED else old
-        fields.update(settled_on=on, settled_level=STATE_LEVEL[old].value,
-                      settled_from_state=origin.value)
+        fields.update(settled_on=on, settled_level=STATE_LEVEL[old].value, settled_from_state=origin.value)
     if old is S.SETTLED and new in OPEN_STATES:
         fields.update(reopen_count=item.reopen_count + 1, settled_on=None, settled_level=None)
     new_level = STATE_LEVEL.get(new)
@@ -84,73 +83,111 @@ def _transition(
     item = load_item(session, item_id)
     old = ItemState(item.state)
     settled_from = S(item.settled_from_state) if item.settled_from_state else None
-    new = next_state(old, action, decision=choice, satisfaction=rating,
-                     settled_from=settled_from)
+    new = next_state(old, action, decision=choice, satisfaction=rating, settled_from=settled_from)
     check_date(session, item, on)
     _require(actor, "经办人")
     changes = set_fields(item, state=new.value, **fields, **_level_fields(item, old, new, on))
-    record_event(session, item, action, on=on, actor=actor, from_state=old, note=note,
-                 changes=changes)
+    record_event(session, item, action, on=on, actor=actor, from_state=old, note=note, changes=changes)
     session.flush()
     return item
 
 
-def settle_on_spot(*, uow: UnitOfWork, item_id: str, on: date, actor: str, measures: str,
-                   outcome: str) -> Item:
+def settle_on_spot(
+    *, uow: UnitOfWork, item_id: str, on: date, actor: str, measures: str, outcome: str
+) -> Item:
     """能现场处理的立即处理: settle at village level straight from registration."""
-    return _transition(uow, item_id, Action.SETTLE_ON_SPOT, on=on, actor=actor,
-                       measures=_require(measures, "工作措施"),
-                       outcome=_require(outcome, "处理结果"), on_the_spot=True)
+    return _transition(
+        uow,
+        item_id,
+        Action.SETTLE_ON_SPOT,
+        on=on,
+        actor=actor,
+        measures=_require(measures, "工作措施"),
+        outcome=_require(outcome, "处理结果"),
+        on_the_spot=True,
+    )
 
 
-def deliberate(*, uow: UnitOfWork, item_id: str, on: date, actor: str,
-               decision: DeliberationDecision, opinion: str, outcome: str = "") -> Item:
+def deliberate(
+    *,
+    uow: UnitOfWork,
+    item_id: str,
+    on: date,
+    actor: str,
+    decision: DeliberationDecision,
+    opinion: str,
+    outcome: str = "",
+) -> Item:
     """Record what the 议账 decided: handle at village level, escalate, or settled at the meeting."""
     fields: dict[str, Any] = {"decision": _require(opinion, "处理意见")}
     if decision is DeliberationDecision.SETTLE:
         fields["outcome"] = _require(outcome, "处理结果")
-    return _transition(uow, item_id, Action.DELIBERATE, on=on, actor=actor,
-                       note=decision.label, choice=decision, **fields)
+    return _transition(
+        uow, item_id, Action.DELIBERATE, on=on, actor=actor, note=decision.label, choice=decision, **fields
+    )
 
 
 def escalate(*, uow: UnitOfWork, item_id: str, on: date, actor: str, reason: str) -> Item:
     """Report upward one level (村→乡镇→县三账办; 县直部门→联席会议→县委县政府)."""
-    return _transition(uow, item_id, Action.ESCALATE, on=on, actor=actor,
-                       note=_require(reason, "上报原因"))
+    return _transition(uow, item_id, Action.ESCALATE, on=on, actor=actor, note=_require(reason, "上报原因"))
 
 
 def reply(*, uow: UnitOfWork, item_id: str, on: date, actor: str, text: str) -> Item:
     """The township's 答复."""
-    return _transition(uow, item_id, Action.REPLY, on=on, actor=actor,
-                       reply=_require(text, "答复内容"), replied_on=on)
+    return _transition(
+        uow, item_id, Action.REPLY, on=on, actor=actor, reply=_require(text, "答复内容"), replied_on=on
+    )
 
 
 def assign(*, uow: UnitOfWork, item_id: str, on: date, actor: str, department: str) -> Item:
     """县三账办 assigns (交办) the item to a county department."""
     dept = _require(department, "承办部门")
-    return _transition(uow, item_id, Action.ASSIGN, on=on, actor=actor, note=dept,
-                       department=dept)
+    return _transition(uow, item_id, Action.ASSIGN, on=on, actor=actor, note=dept, department=dept)
 
 
-def settle(*, uow: UnitOfWork, item_id: str, on: date, actor: str, measures: str,
-           outcome: str) -> Item:
+def settle(*, uow: UnitOfWork, item_id: str, on: date, actor: str, measures: str, outcome: str) -> Item:
     """办结 at the level now handling the item (recorded as the settling level)."""
-    return _transition(uow, item_id, Action.SETTLE, on=on, actor=actor,
-                       measures=_require(measures, "工作措施"),
-                       outcome=_require(outcome, "处理结果"))
+    return _transition(
+        uow,
+        item_id,
+        Action.SETTLE,
+        on=on,
+        actor=actor,
+        measures=_require(measures, "工作措施"),
+        outcome=_require(outcome, "处理结果"),
+    )
 
 
-def confirm(*, uow: UnitOfWork, item_id: str, on: date, actor: str, satisfaction: Satisfaction,
-            opinion: str, signed_by: str = "") -> Item:
+def confirm(
+    *,
+    uow: UnitOfWork,
+    item_id: str,
+    on: date,
+    actor: str,
+    satisfaction: Satisfaction,
+    opinion: str,
+    signed_by: str = "",
+) -> Item:
     """The requester's opinion and signature. 很满意/满意 closes; anything else reopens."""
-    fields: dict[str, Any] = {"satisfaction": satisfaction.value,
-                              "requester_opinion": _require(opinion, "当事人意见")}
+    fields: dict[str, Any] = {
+        "satisfaction": satisfaction.value,
+        "requester_opinion": _require(opinion, "当事人意见"),
+    }
     if satisfaction.closes:
         fields.update(signed_by=_require(signed_by, "签字确认人"), signed_on=on)
-    item = _transition(uow, item_id, Action.CONFIRM, on=on, actor=actor,
-                       note=satisfaction.label, rating=satisfaction, **fields)
-    uow.session.add(SatisfactionRating(item_id=item.id, rated_on=on, rating=satisfaction.value,
-                                       opinion=opinion.strip()))
+    item = _transition(
+        uow,
+        item_id,
+        Action.CONFIRM,
+        on=on,
+        actor=actor,
+        note=satisfaction.label,
+        rating=satisfaction,
+        **fields,
+    )
+    uow.session.add(
+        SatisfactionRating(item_id=item.id, rated_on=on, rating=satisfaction.value, opinion=opinion.strip())
+    )
     return item
 
 
@@ -158,8 +195,7 @@ def publish(*, uow: UnitOfWork, item_id: str, on: date, actor: str, month: str) 
     """Mark a confirmed item as posted on the wall in `month` (YYYY-MM)."""
     if not _MONTH.match(month):
         raise DomainError(f"公示月份应写作YYYY-MM，当前为“{month}”")
-    return _transition(uow, item_id, Action.PUBLISH, on=on, actor=actor, note=month,
-                       published_month=month)
+    return _transition(uow, item_id, Action.PUBLISH, on=on, actor=actor, note=month, published_month=month)
 
 
 def follow_up(*, uow: UnitOfWork, item_id: str, on: date, actor: str, note: str) -> Item:
@@ -170,21 +206,30 @@ def follow_up(*, uow: UnitOfWork, item_id: str, on: date, actor: str, note: str)
     return item
 
 
-def supervise(*, uow: UnitOfWork, item_id: str, on: date, actor: str, issuer: str,
-              content: str, due_on: date | None = None) -> SupervisionNotice:
+def supervise(
+    *,
+    uow: UnitOfWork,
+    item_id: str,
+    on: date,
+    actor: str,
+    issuer: str,
+    content: str,
+    due_on: date | None = None,
+) -> SupervisionNotice:
     """督办: a supervision notice on the item, open until 销号."""
     text = _require(content, "督办内容")
-    notice = SupervisionNotice(item_id=item_id, issued_on=on, issuer=_require(issuer, "督办单位"),
-                               content=text, due_on=due_on)
-    _transition(uow, item_id, Action.SUPERVISE, on=on, actor=actor,
-                note=f"{notice.issuer}督办：{text}")
+    notice = SupervisionNotice(
+        item_id=item_id, issued_on=on, issuer=_require(issuer, "督办单位"), content=text, due_on=due_on
+    )
+    _transition(uow, item_id, Action.SUPERVISE, on=on, actor=actor, note=f"{notice.issuer}督办：{text}")
     uow.session.add(notice)
     uow.session.flush()
     return notice
 
 
-def close_supervision(*, uow: UnitOfWork, notice_id: str, on: date, actor: str,
-                      note: str) -> SupervisionNotice:
+def close_supervision(
+    *, uow: UnitOfWork, notice_id: str, on: date, actor: str, note: str
+) -> SupervisionNotice:
     """销号: close a supervision notice."""
     notice = uow.session.get(SupervisionNotice, notice_id)
     if notice is None:
@@ -194,8 +239,7 @@ def close_supervision(*, uow: UnitOfWork, notice_id: str, on: date, actor: str,
     if on < notice.issued_on:
         raise DomainError("销号日期不能早于督办日期")
     text = _require(note, "销号说明")
-    _transition(uow, notice.item_id, Action.CLOSE_SUPERVISION, on=on, actor=actor,
-                note=f"督办销号：{text}")
+    _transition(uow, notice.item_id, Action.CLOSE_SUPERVISION, on=on, actor=actor, note=f"督办销号：{text}")
     notice.closed_on, notice.close_note = on, text
     uow.session.add(notice)
     return notice
@@ -223,16 +267,26 @@ def _check_references(session: Session, item: Item, fields: dict[str, Any]) -> N
             fields[key] = _require(fields[key], "主要诉求" if key == "request" else "信息来源")
 
 
-EDITABLE = frozenset({"category", "source", "source_detail", "request", "decision", "measures",
-                      "responsible_cadre_id", "person_id"})
+EDITABLE = frozenset(
+    {
+        "category",
+        "source",
+        "source_detail",
+        "request",
+        "decision",
+        "measures",
+        "responsible_cadre_id",
+        "person_id",
+    }
+)
 
 
-def edit_item(*, uow: UnitOfWork, item_id: str, on: date, actor: str, reason: str,
-              **fields: Any) -> Item:
+def edit_item(*, uow: UnitOfWork, item_id: str, on: date, actor: str, reason: str, **fields: Any) -> Item:
     """更正: correct recorded details, with the reason in the history."""
     bad = set(fields) - EDITABLE
     if bad:
         raise DomainError(f"这些内容不能直接更正：{'、'.join(sorted(bad))}")
     _check_references(uow.session, load_item(uow.session, item_id), fields)
-    return _transition(uow, item_id, Action.EDIT, on=on, actor=actor,
-                       note=_require(reason, "更正原因"), **fields)
+    return _transition(
+        uow, item_id, Action.EDIT, on=on, actor=actor, note=_require(reason, "更正原因"), **fields
+    )

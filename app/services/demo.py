@@ -53,8 +53,9 @@ def demo_villages(catalogue: DemoCatalogue, count: int) -> list[tuple[str, str, 
 class _VillageBuilder:
     """Builds one village's cadres, people and items with a shared random stream."""
 
-    def __init__(self, uow: UnitOfWork, config: LedgerConfig, cat: DemoCatalogue,
-                 rng: random.Random, today: date) -> None:
+    def __init__(
+        self, uow: UnitOfWork, config: LedgerConfig, cat: DemoCatalogue, rng: random.Random, today: date
+    ) -> None:
         self.uow, self.config, self.cat, self.rng, self.today = uow, config, cat, rng, today
 
     def name(self) -> tuple[str, str]:
@@ -69,14 +70,17 @@ class _VillageBuilder:
         return f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
 
     def build(self, code: str, name: str, township: str, items: int) -> None:
-        village = create_village(uow=self.uow, code=code, name=name, township=township,
-                                 county=DEFAULT_COUNTY, config=self.config)
+        village = create_village(
+            uow=self.uow, code=code, name=name, township=township, county=DEFAULT_COUNTY, config=self.config
+        )
         village.supervision_phone = f"0838-7{self.rng.randrange(10**6):06d}"
         village.township_discipline_phone = f"0838-7{self.rng.randrange(10**6):06d}"
         vid = village.id
         assert vid is not None
-        cadres = [add_cadre(uow=self.uow, village_id=vid, name=self.name()[0], role=c["role"],
-                            phone=self.phone()) for c in self.cat.people["cadres"]]
+        cadres = [
+            add_cadre(uow=self.uow, village_id=vid, name=self.name()[0], role=c["role"], phone=self.phone())
+            for c in self.cat.people["cadres"]
+        ]
         people = [self._person(vid, code) for _ in range(max(items * 2 // 3, 1))]
         for _ in range(items):
             self._item(vid, self.rng.choice(people), self.rng.choice(cadres[:3]).id)
@@ -85,21 +89,42 @@ class _VillageBuilder:
         name, gender = self.name()
         birth = date(self.rng.randint(1940, 2000), self.rng.randint(1, 12), self.rng.randint(1, 28))
         number = generate_id_number(self.rng, area=code[:6], birth=birth, gender=gender)
-        person = create_person(uow=self.uow, village_id=vid, name=name, gender=gender,
-                               id_number=number, phone=self.phone() if self.rng.random() < 0.8 else "",
-                               group_name=self.rng.choice(self.cat.people["groups"]),
-                               today=self.today)
+        person = create_person(
+            uow=self.uow,
+            village_id=vid,
+            name=name,
+            gender=gender,
+            id_number=number,
+            phone=self.phone() if self.rng.random() < 0.8 else "",
+            group_name=self.rng.choice(self.cat.people["groups"]),
+            today=self.today,
+        )
         return person.id
 
+    def _case(self) -> dict[str, Any]:
+        """Most requests are settled in the village (小事不出村): weight the levels like the seed."""
+        roll = self.rng.random()
+        level = "village" if roll < 0.86 else "township" if roll < 0.97 else "county"
+        return self.rng.choice([c for c in self.cat.cases if c["level"] == level])
+
     def _item(self, vid: int, person_id: str, cadre_id: int | None) -> None:
-        case = self.rng.choice(self.cat.cases)
+        case = self._case()
         received = self.today - timedelta(days=int(self.rng.triangular(0, 200, 10)))
-        item = register_item(uow=self.uow, config=self.config, village_id=vid,
-                             ledger_key=case["ledger"], category=case["category"],
-                             person_id=person_id, source=case["source"],
-                             source_detail=case.get("source_detail", ""), received_on=received,
-                             request=case["request"], actor="村文书", today=self.today,
-                             responsible_cadre_id=cadre_id)
+        item = register_item(
+            uow=self.uow,
+            config=self.config,
+            village_id=vid,
+            ledger_key=case["ledger"],
+            category=case["category"],
+            person_id=person_id,
+            source=case["source"],
+            source_detail=case.get("source_detail", ""),
+            received_on=received,
+            request=case["request"],
+            actor="村文书",
+            today=self.today,
+            responsible_cadre_id=cadre_id,
+        )
         _Story(self, item.id, case, received).play()
 
 
@@ -108,7 +133,7 @@ class _Story:
 
     def __init__(self, b: _VillageBuilder, item_id: str, case: dict[str, Any], start: date) -> None:
         self.b, self.item_id, self.case, self.day = b, item_id, case, start
-        self.slow = b.rng.random() < 0.12   # some items drag on and become overdue
+        self.slow = b.rng.random() < 0.12  # some items drag on and become overdue
 
     def step(self, lo: int, hi: int, fn: Callable[..., Any], **kw: Any) -> bool:
         """Run `fn` a few days later, unless that day is still in the future."""
@@ -161,26 +186,42 @@ class _Story:
     def _close(self, rng: random.Random, c: dict[str, Any]) -> None:
         if rng.random() < 0.08:
             unhappy = rng.choice([Satisfaction.NEUTRAL, Satisfaction.DISSATISFIED])
-            if not self.step(1, 5, actions.confirm, satisfaction=unhappy,
-                             opinion="问题还没有完全解决，希望再想办法。"):
+            if not self.step(
+                1, 5, actions.confirm, satisfaction=unhappy, opinion="问题还没有完全解决，希望再想办法。"
+            ):
                 return
-            if not self.step(2, 6, actions.settle, measures=c["measures"] + "（重新办理）",
-                             outcome=c["outcome"]):
+            if not self.step(
+                2, 6, actions.settle, measures=c["measures"] + "（重新办理）", outcome=c["outcome"]
+            ):
                 return
         rating = Satisfaction.VERY_SATISFIED if rng.random() < 0.5 else Satisfaction.SATISFIED
-        if not self.step(1, 6, actions.confirm, satisfaction=rating,
-                         opinion=c.get("opinion") or "满意。", signed_by="本人"):
+        if not self.step(
+            1, 6, actions.confirm, satisfaction=rating, opinion=c.get("opinion") or "满意。", signed_by="本人"
+        ):
             return
         if rng.random() < 0.4:
             self.step(3, 15, actions.follow_up, note="回访群众，对办理结果表示认可。")
         month_end = date(self.day.year + self.day.month // 12, self.day.month % 12 + 1, 1)
         if month_end <= self.b.today:
-            actions.publish(uow=self.b.uow, item_id=self.item_id, on=max(month_end, self.day),
-                            actor="村文书", month=f"{self.day:%Y-%m}")
+            actions.publish(
+                uow=self.b.uow,
+                item_id=self.item_id,
+                on=max(month_end, self.day),
+                actor="村文书",
+                month=f"{self.day:%Y-%m}",
+            )
 
 
-def build_demo(*, engine: Engine, config: LedgerConfig, villages: int, items: int, seed: int,
-               today: date, progress: Callable[[int, int], None] | None = None) -> int:
+def build_demo(
+    *,
+    engine: Engine,
+    config: LedgerConfig,
+    villages: int,
+    items: int,
+    seed: int,
+    today: date,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Create `villages` demo villages of `items` items each; one transaction per village."""
     cat = DemoCatalogue.load()
     rng = random.Random(seed)

@@ -1,9 +1,5 @@
-"""Domain errors: every broken rule raises one, with a Chinese message shown to the user as is."""
+"""Domain errors for the services (the class lives in app.errors so the store can raise it too)."""
 
+from app.errors import DomainError
 
-class DomainError(Exception):
-    """A rule was broken; the message is Chinese and shown to the user as is."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+__all__ = ["DomainError"]

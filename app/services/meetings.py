@@ -57,18 +57,36 @@ def record_meeting(
         raise DomainError("议账会至少要议定一件事项")
     if len({d.item_id for d in decisions}) != len(decisions):
         raise DomainError("同一事项在一次会议中只能议定一次")
-    meeting = Meeting(village_id=village_id, held_on=held_on, kind=kind, place=place, host=host,
-                      attendees_total=attendees_total, villagers_count=villagers_count,
-                      attendee_names=attendee_names, note=note)
+    meeting = Meeting(
+        village_id=village_id,
+        held_on=held_on,
+        kind=kind,
+        place=place,
+        host=host,
+        attendees_total=attendees_total,
+        villagers_count=villagers_count,
+        attendee_names=attendee_names,
+        note=note,
+    )
     uow.session.add(meeting)
     uow.session.flush()
     for d in decisions:
         if load_item(uow.session, d.item_id).village_id != village_id:
             raise DomainError("议账事项不属于本村")
-        deliberate(uow=uow, item_id=d.item_id, on=held_on, actor=actor, decision=d.decision,
-                   opinion=d.opinion, outcome=d.outcome)
-        uow.session.add(MeetingDecision(meeting_id=meeting.id, item_id=d.item_id,
-                                        decision=d.decision.value, note=d.opinion))
+        deliberate(
+            uow=uow,
+            item_id=d.item_id,
+            on=held_on,
+            actor=actor,
+            decision=d.decision,
+            opinion=d.opinion,
+            outcome=d.outcome,
+        )
+        uow.session.add(
+            MeetingDecision(
+                meeting_id=meeting.id, item_id=d.item_id, decision=d.decision.value, note=d.opinion
+            )
+        )
     uow.session.flush()
     share = villagers_count / attendees_total
     warnings = []

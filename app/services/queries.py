@@ -52,8 +52,14 @@ def clock_rows(
         clock = clocks.overdue or clocks.current
         rows.append(
             ClockRow(
-                uuid=item.id, serial=item.serial, village=village, ledger=ledger,
-                category=item.category, state=item.state, level=item.level, requester=requester,
+                uuid=item.id,
+                serial=item.serial,
+                village=village,
+                ledger=ledger,
+                category=item.category,
+                state=item.state,
+                level=item.level,
+                requester=requester,
                 limit=clock.label if clock else clocks.waiting,
                 due=clock.due if clock else None,
                 days_left=clock.days_left if clock else None,
@@ -63,14 +69,16 @@ def clock_rows(
     return rows
 
 
-def overdue_rows(session: Session, settings: Settings, today: date,
-                 village_ids: list[int] | None = None) -> list[ClockRow]:
+def overdue_rows(
+    session: Session, settings: Settings, today: date, village_ids: list[int] | None = None
+) -> list[ClockRow]:
     rows = [r for r in clock_rows(session, settings, today, village_ids) if r.status == OVERDUE]
     return sorted(rows, key=lambda r: (r.days_left or 0, r.serial))
 
 
-def due_soon_rows(session: Session, settings: Settings, today: date,
-                  village_ids: list[int] | None = None) -> list[ClockRow]:
+def due_soon_rows(
+    session: Session, settings: Settings, today: date, village_ids: list[int] | None = None
+) -> list[ClockRow]:
     rows = [r for r in clock_rows(session, settings, today, village_ids) if r.status == WARNING]
     return sorted(rows, key=lambda r: (r.days_left or 0, r.serial))
 

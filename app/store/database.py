@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from app.services.errors import DomainError
+from app.errors import DomainError
 from app.store.engine import make_engine
 from app.store.migrate import upgrade_database
 

@@ -8,7 +8,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from app.services.errors import DomainError
+from app.errors import DomainError
 from app.store.backup import backup_database, timestamped_name
 from app.store.engine import make_engine
 from app.store.location import backup_dir_for

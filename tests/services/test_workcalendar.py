@@ -60,9 +60,7 @@ def test_library_days_2026(cal: WorkCalendar, day: date, workday: bool) -> None:
         (date(2003, 1, 1), True),  # before the library's range: Wednesday
     ],
 )
-def test_unknown_year_falls_back_to_monday_friday(
-    cal: WorkCalendar, day: date, workday: bool
-) -> None:
+def test_unknown_year_falls_back_to_monday_friday(cal: WorkCalendar, day: date, workday: bool) -> None:
     assert cal.is_workday(day) == DayCheck(workday=workday, verified=False)
 
 

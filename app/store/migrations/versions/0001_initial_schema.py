@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("level", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["village_id"], ["village.id"], name=op.f("fk_cadre_village_id_village")
-        ),
+        sa.ForeignKeyConstraint(["village_id"], ["village.id"], name=op.f("fk_cadre_village_id_village")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cadre")),
     )
     with op.batch_alter_table("cadre", schema=None) as batch_op:
@@ -71,9 +69,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("sort_order", sa.Integer(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ledger_id"], ["ledger.id"], name=op.f("fk_category_ledger_id_ledger")
-        ),
+        sa.ForeignKeyConstraint(["ledger_id"], ["ledger.id"], name=op.f("fk_category_ledger_id_ledger")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_category")),
         sa.UniqueConstraint("ledger_id", "name", name="uq_category_ledger_name"),
     )
@@ -89,9 +85,7 @@ def upgrade() -> None:
         sa.Column("address", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["village_id"], ["village.id"], name=op.f("fk_household_village_id_village")
-        ),
+        sa.ForeignKeyConstraint(["village_id"], ["village.id"], name=op.f("fk_household_village_id_village")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_household")),
     )
     with op.batch_alter_table("household", schema=None) as batch_op:
@@ -110,9 +104,7 @@ def upgrade() -> None:
         sa.Column("attendee_names", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["village_id"], ["village.id"], name=op.f("fk_meeting_village_id_village")
-        ),
+        sa.ForeignKeyConstraint(["village_id"], ["village.id"], name=op.f("fk_meeting_village_id_village")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting")),
     )
     with op.batch_alter_table("meeting", schema=None) as batch_op:
@@ -135,9 +127,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["household_id"], ["household.id"], name=op.f("fk_person_household_id_household")
         ),
-        sa.ForeignKeyConstraint(
-            ["village_id"], ["village.id"], name=op.f("fk_person_village_id_village")
-        ),
+        sa.ForeignKeyConstraint(["village_id"], ["village.id"], name=op.f("fk_person_village_id_village")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
@@ -188,18 +178,12 @@ def upgrade() -> None:
         sa.Column("search_key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ledger_id"], ["ledger.id"], name=op.f("fk_item_ledger_id_ledger")
-        ),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["person.id"], name=op.f("fk_item_person_id_person")
-        ),
+        sa.ForeignKeyConstraint(["ledger_id"], ["ledger.id"], name=op.f("fk_item_ledger_id_ledger")),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"], name=op.f("fk_item_person_id_person")),
         sa.ForeignKeyConstraint(
             ["responsible_cadre_id"], ["cadre.id"], name=op.f("fk_item_responsible_cadre_id_cadre")
         ),
-        sa.ForeignKeyConstraint(
-            ["village_id"], ["village.id"], name=op.f("fk_item_village_id_village")
-        ),
+        sa.ForeignKeyConstraint(["village_id"], ["village.id"], name=op.f("fk_item_village_id_village")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_item")),
         sa.UniqueConstraint("village_id", "ledger_id", "year", "seq", name="uq_item_serial_parts"),
     )
@@ -222,9 +206,7 @@ def upgrade() -> None:
         sa.Column("visited_on", sa.Date(), nullable=False),
         sa.Column("visitor", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["item.id"], name=op.f("fk_follow_up_visit_item_id_item")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["item.id"], name=op.f("fk_follow_up_visit_item_id_item")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up_visit")),
     )
     with op.batch_alter_table("follow_up_visit", schema=None) as batch_op:
@@ -257,9 +239,7 @@ def upgrade() -> None:
         sa.Column("item_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("decision", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["item.id"], name=op.f("fk_meeting_decision_item_id_item")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["item.id"], name=op.f("fk_meeting_decision_item_id_item")),
         sa.ForeignKeyConstraint(
             ["meeting_id"], ["meeting.id"], name=op.f("fk_meeting_decision_meeting_id_meeting")
         ),
@@ -267,9 +247,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meeting_decision", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_meeting_decision_item_id"), ["item_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_meeting_decision_meeting_id"), ["meeting_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_meeting_decision_meeting_id"), ["meeting_id"], unique=False)
 
     op.create_table(
         "satisfaction_rating",
@@ -278,15 +256,11 @@ def upgrade() -> None:
         sa.Column("rated_on", sa.Date(), nullable=False),
         sa.Column("rating", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("opinion", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["item.id"], name=op.f("fk_satisfaction_rating_item_id_item")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["item.id"], name=op.f("fk_satisfaction_rating_item_id_item")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_satisfaction_rating")),
     )
     with op.batch_alter_table("satisfaction_rating", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_satisfaction_rating_item_id"), ["item_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_satisfaction_rating_item_id"), ["item_id"], unique=False)
 
     op.create_table(
         "supervision_notice",
@@ -298,15 +272,11 @@ def upgrade() -> None:
         sa.Column("due_on", sa.Date(), nullable=True),
         sa.Column("closed_on", sa.Date(), nullable=True),
         sa.Column("close_note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["item_id"], ["item.id"], name=op.f("fk_supervision_notice_item_id_item")
-        ),
+        sa.ForeignKeyConstraint(["item_id"], ["item.id"], name=op.f("fk_supervision_notice_item_id_item")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_supervision_notice")),
     )
     with op.batch_alter_table("supervision_notice", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_supervision_notice_item_id"), ["item_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_supervision_notice_item_id"), ["item_id"], unique=False)
 
     # ### end Alembic commands ###
     for trigger in APPEND_ONLY_TRIGGERS:
