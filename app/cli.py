@@ -17,7 +17,7 @@ from app.services.demo import build_demo
 from app.services.errors import DomainError
 from app.services.queries import item_detail, overdue_rows
 from app.services.statistics import Period, compute_statistics
-from app.services.villages import add_cadre, create_village
+from app.services.villages import add_cadre, create_village, sync_ledgers
 from app.store.database import open_database
 from app.store.location import data_dir, default_db_path
 from app.store.uow import UnitOfWork
@@ -81,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", parents=[common], help="查看一件事项的完整记录和期限")
     p.add_argument("key", help="事项编号或UUID")
     p = sub.add_parser("todo", parents=[common], help="今日待办：逾期、即将到期、待议账、待签字")
+    sub.add_parser("ledgers", parents=[common], help="列出台账及分类（含县里自己增加的）")
     p = sub.add_parser("gui", parents=[common], help="打开图形界面（默认）")
     p.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--page", help=argparse.SUPPRESS)
@@ -152,8 +153,11 @@ def _cmd_stats(args: argparse.Namespace, ctx: "_Ctx") -> int:
             period=Period.month(args.month) if args.month else None,
         )
         names = cli_text.ledger_names(uow.session)
-    for key, block in result["by_ledger"].items():
-        block["name"] = names.get(key, key)
+    blocks = result["by_ledger"]
+    result["by_ledger"] = {
+        k: {"name": names.get(k, k), **blocks[k]}
+        for k in sorted(blocks, key=lambda k: list(names).index(k) if k in names else len(names))
+    }
     if args.json:
         _print_json(result)
     else:
@@ -183,6 +187,12 @@ def _cmd_todo(args: argparse.Namespace, ctx: "_Ctx") -> int:
     return 0
 
 
+def _cmd_ledgers(args: argparse.Namespace, ctx: "_Ctx") -> int:
+    with UnitOfWork(ctx.engine) as uow:
+        print(cli_text.ledgers_text(uow.session))
+    return 0
+
+
 def _cmd_gui(args: argparse.Namespace, ctx: "_Ctx") -> int:
     with UnitOfWork(ctx.engine) as uow:
         empty = uow.session.exec(select(Village)).first() is None
@@ -202,6 +212,7 @@ COMMANDS = {
     "overdue": _cmd_overdue,
     "show": _cmd_show,
     "todo": _cmd_todo,
+    "ledgers": _cmd_ledgers,
     "gui": _cmd_gui,
 }
 
@@ -213,6 +224,9 @@ class _Ctx:
         self.today: date = getattr(args, "today", None) or date.today()
         self.settings: Settings = load_settings(data_dir())
         self.engine = open_database(self.db)
+        with UnitOfWork(self.engine) as uow:  # a county's new ledgers/categories reach the database
+            sync_ledgers(uow.session, self.settings.ledgers)
+            uow.commit()
 
 
 def _print_json(data: Any) -> None:

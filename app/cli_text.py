@@ -6,17 +6,18 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from app.models import Ledger
+from app.models import Category, Ledger
 from app.models.enums import Action, ItemState, Level
 from app.services.context import Settings
 from app.services.queries import ClockRow, ItemDetail, count_in_state, due_soon_rows, overdue_rows
-from app.services.statistics import Period
+from app.services.statistics import Period, compute_statistics
 
 LEVEL_NAMES = {lv.value: lv.label for lv in Level}
 
 
 def ledger_names(session: Session) -> dict[str, str]:
-    return {lg.key: lg.name for lg in session.exec(select(Ledger)).all()}
+    stmt = select(Ledger).order_by(Ledger.sort_order)  # type: ignore[arg-type]
+    return {lg.key: lg.name for lg in session.exec(stmt).all()}
 
 
 def _pct(x: float) -> str:
@@ -91,8 +92,6 @@ def todo_text(session: Session, settings: Settings, today: date) -> str:
         f"待当事人签字确认 {count_in_state(session, ItemState.SETTLED)} 件；"
         f"待晒账 {count_in_state(session, ItemState.CONFIRMED)} 件"
     )
-    from app.services.statistics import compute_statistics  # local: heavy and only here
-
     month = compute_statistics(
         session,
         rules=settings.rules,
@@ -136,4 +135,14 @@ def detail_text(d: ItemDetail) -> str:
             f"  {ev.seq}. {ev.on:%Y-%m-%d} {ev.actor} {Action(ev.action).label}{moved}{extra}"
             + (f"（更改：{'、'.join(changes)}）" if ev.action == Action.EDIT.value else "")
         )
+    return "\n".join(lines)
+
+
+def ledgers_text(session: Session) -> str:
+    lines = []
+    for ledger in session.exec(select(Ledger).order_by(Ledger.sort_order)).all():  # type: ignore[arg-type]
+        cats = session.exec(
+            select(Category.name).where(Category.ledger_id == ledger.id).order_by(Category.sort_order)  # type: ignore[arg-type]
+        ).all()
+        lines.append(f"{ledger.name}（{ledger.key}，编号代码 {ledger.code}）：{'、'.join(cats)}")
     return "\n".join(lines)

@@ -235,3 +235,26 @@ def test_readme_test_command_is_what_ci_runs():
     blocks = [b.split("```")[0].strip() for b in readme.split("```bash\n")[1:]]
     assert len(blocks) >= 2
     assert blocks[1] in ci
+
+
+def test_a_county_ledger_file_in_the_data_folder_adds_ledgers_without_code(tmp_path, capsys):
+    folder = tmp_path / "xdg" / "taizhang"
+    folder.mkdir(parents=True)
+    (folder / "ledgers.toml").write_text(
+        '[[ledger]]\nkey = "liushou_ertong"\nname = "留守儿童台账"\ncode = "LE"\n'
+        'categories = ["学业帮扶", "生活照料"]\n\n'
+        '[[ledger]]\nkey = "minsheng"\nname = "民生台账"\ncode = "MS"\ncategories = ["饮水安全"]\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "ledgers", "--db", str(tmp_path / "county.db"))
+    assert code == 0
+    assert "留守儿童台账（liushou_ertong，编号代码 LE）：学业帮扶、生活照料" in out
+    assert "饮水安全" in out.splitlines()[0] and "经济发展" in out.splitlines()[0]
+
+
+def test_a_broken_ledger_file_is_reported_in_chinese(tmp_path, capsys):
+    folder = tmp_path / "xdg" / "taizhang"
+    folder.mkdir(parents=True)
+    (folder / "ledgers.toml").write_text("[[ledger]]\nkey = \n", encoding="utf-8")
+    code, _, err = run(capsys, "ledgers", "--db", str(tmp_path / "county.db"))
+    assert code == 1 and "配置文件“ledgers.toml”格式错误" in err
