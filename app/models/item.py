@@ -51,6 +51,7 @@ class Item(SQLModel, table=True):
     reopen_count: int = 0
     published_month: str | None = None
     void_reason: str = ""
+    voided_on: date | None = None
     search_key: str = ""
     version: int = 1
     updated_at: datetime = Field(default_factory=utcnow)

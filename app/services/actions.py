@@ -248,7 +248,9 @@ def close_supervision(
 def void(*, uow: UnitOfWork, item_id: str, on: date, actor: str, reason: str) -> Item:
     """作废 with a reason; the item stays in the history and the reports."""
     text = _require(reason, "作废原因")
-    return _transition(uow, item_id, Action.VOID, on=on, actor=actor, note=text, void_reason=text)
+    return _transition(
+        uow, item_id, Action.VOID, on=on, actor=actor, note=text, void_reason=text, voided_on=on
+    )
 
 
 def _check_references(session: Session, item: Item, fields: dict[str, Any]) -> None:

@@ -55,6 +55,7 @@ class ClockSubject(Protocol):
     level_started_on: date
     assigned_on: date | None
     settled_on: date | None
+    voided_on: date | None
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,8 @@ def item_clocks(item: ClockSubject, rules: RuleSet, cal: WorkCalendar, today: da
         if start is not None:
             running.append(_clock(rules.limits[key], start, rules.warn_days, cal, today))
     open_now = state in _RUNNING or state in (S.JOINT_MEETING, S.PARTY_GOVERNMENT)
-    end = today if open_now or item.settled_on is None else item.settled_on
+    closed_on = item.settled_on or item.voided_on
+    end = today if open_now or closed_on is None else closed_on
     return ItemClocks(
         running=tuple(running),
         overall_days=max((end - item.received_on).days, 0),

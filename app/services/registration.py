@@ -83,9 +83,9 @@ def register_item(
         level=Level.VILLAGE.value,
         max_level=Level.VILLAGE.value,
         level_started_on=received_on,
-        search_key=search_key(person.name, request.strip()),
     )
-    item.search_key = f"{item.search_key}|{item.serial.lower()}"
+    # name, its pinyin and initials, and the serial; the request text is searched as it is
+    item.search_key = f"{person.search_key or search_key(person.name)}|{item.serial.lower()}"
     session.add(item)
     record_event(session, item, Action.REGISTER, on=received_on, actor=actor, from_state=None)
     session.flush()

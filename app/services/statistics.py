@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, or_, true
 from sqlmodel import Session, col, select
 
 from app.models import Item, Ledger, SatisfactionRating
@@ -38,6 +39,7 @@ class _Row:
     item: Item
     ledger_key: str
     overdue: bool
+    in_cohort: bool  # received in the period (else only here because it was settled in it)
 
 
 def shares(counts: dict[str, int]) -> dict[str, float]:
@@ -45,21 +47,28 @@ def shares(counts: dict[str, int]) -> dict[str, float]:
     total = sum(counts.values())
     if total == 0:
         return {k: 0.0 for k in counts}
-    raw = {k: v * 10000 / total for k, v in counts.items()}
-    floors = {k: int(v) for k, v in raw.items()}
+    parts = {k: divmod(v * 10000, total) for k, v in counts.items()}
+    floors = {k: q for k, (q, _r) in parts.items()}
     left = 10000 - sum(floors.values())
-    for k in sorted(raw, key=lambda k: raw[k] - floors[k], reverse=True)[:left]:
+    order = list(counts)  # exact remainders; ties go to the earlier (lower) level
+    for k in sorted(parts, key=lambda k: (-parts[k][1], order.index(k)))[:left]:
         floors[k] += 1
     return {k: v / 100 for k, v in floors.items()}
+
+
+def _unbounded(period: Period) -> bool:
+    return period.start is None and period.end is None
 
 
 def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-def figures(rows: list[_Row], ratings: dict[str, list[str]], period: Period) -> dict[str, Any]:
-    """One block of figures over the given (non-voided) rows."""
+def figures(every: list[_Row], ratings: dict[str, list[str]], period: Period) -> dict[str, Any]:
+    """One block of figures: the cohort received in the period, plus what was settled in it."""
+    rows = [r for r in every if r.in_cohort]
     settled = [r for r in rows if ItemState(r.item.state) in SETTLED_STATES]
+    settled_now = [r for r in every if ItemState(r.item.state) in SETTLED_STATES]
     by_level = {lv: sum(1 for r in settled if r.item.settled_level == lv) for lv in LEVELS}
     all_ratings = [x for r in rows for x in ratings.get(r.item.id, [])]
     satisfied = sum(1 for x in all_ratings if Satisfaction(x).closes)
@@ -69,9 +78,10 @@ def figures(rows: list[_Row], ratings: dict[str, list[str]], period: Period) -> 
         "settlement_rate": _ratio(len(settled), len(rows)),
         "settled_by_level": by_level,
         "settled_share_by_level": shares(by_level),
-        "settled_in_period": sum(1 for r in settled if period.contains(r.item.settled_on)),
+        "settled_in_period": sum(1 for r in settled_now if period.contains(r.item.settled_on)),
         "open": sum(1 for r in rows if ItemState(r.item.state).is_open),
         "escalated": sum(1 for r in rows if r.item.max_level != Level.VILLAGE.value),
+        "reached_county": sum(1 for r in rows if r.item.max_level == Level.COUNTY.value),
         "overdue": sum(1 for r in rows if r.overdue),
         "reopened": sum(1 for r in rows if r.item.reopen_count > 0),
         "reopen_count": sum(r.item.reopen_count for r in rows),
@@ -80,23 +90,38 @@ def figures(rows: list[_Row], ratings: dict[str, list[str]], period: Period) -> 
     }
 
 
-def _load(session: Session, village_ids: list[int] | None, period: Period) -> list[tuple[Item, str]]:
-    stmt = select(Item, Ledger.key).join(Ledger, col(Ledger.id) == col(Item.ledger_id))
+def _in_period(column: Any, period: Period) -> Any:
+    conditions = []
+    if period.start is not None:
+        conditions.append(column >= period.start)
+    if period.end is not None:
+        conditions.append(column <= period.end)
+    return and_(true(), *conditions)
+
+
+def _scoped(stmt: Any, village_ids: list[int] | None, period: Period) -> Any:
+    """Items of the scope received in the period or settled in it."""
     if village_ids is not None:
         stmt = stmt.where(col(Item.village_id).in_(village_ids))
-    if period.start is not None:
-        stmt = stmt.where(col(Item.received_on) >= period.start)
-    if period.end is not None:
-        stmt = stmt.where(col(Item.received_on) <= period.end)
-    return list(session.exec(stmt).all())
+    if period.start is None and period.end is None:
+        return stmt
+    return stmt.where(
+        or_(_in_period(col(Item.received_on), period), _in_period(col(Item.settled_on), period))
+    )
 
 
-def _ratings(session: Session, item_ids: set[str]) -> dict[str, list[str]]:
+def _load(session: Session, village_ids: list[int] | None, period: Period) -> list[tuple[Item, str]]:
+    stmt = select(Item, Ledger.key).join(Ledger, col(Ledger.id) == col(Item.ledger_id))
+    return list(session.exec(_scoped(stmt, village_ids, period)).all())
+
+
+def _ratings(session: Session, village_ids: list[int] | None, period: Period) -> dict[str, list[str]]:
+    stmt = select(SatisfactionRating.item_id, SatisfactionRating.rating).join(
+        Item, col(Item.id) == col(SatisfactionRating.item_id)
+    )
     out: dict[str, list[str]] = defaultdict(list)
-    stmt = select(SatisfactionRating.item_id, SatisfactionRating.rating)
-    for item_id, rating in session.exec(stmt).all():
-        if item_id in item_ids:
-            out[item_id].append(rating)
+    for item_id, rating in session.exec(_scoped(stmt, village_ids, period)).all():
+        out[item_id].append(rating)
     return out
 
 
@@ -115,11 +140,12 @@ def compute_statistics(
     voided = 0
     for item, ledger_key in _load(session, village_ids, period):
         if item.state == ItemState.VOIDED.value:
-            voided += 1
+            voided += period.contains(item.received_on) or _unbounded(period)
             continue
         clocks = item_clocks(item, rules, cal, today)
-        rows.append(_Row(item, ledger_key, any(c.status == OVERDUE for c in clocks.running)))
-    ratings = _ratings(session, {r.item.id for r in rows})
+        late = any(c.status == OVERDUE for c in clocks.running)
+        rows.append(_Row(item, ledger_key, late, period.contains(item.received_on) or _unbounded(period)))
+    ratings = _ratings(session, village_ids, period)
     result = figures(rows, ratings, period)
     result["voided"] = voided
     result["period"] = {
@@ -129,7 +155,8 @@ def compute_statistics(
     result["as_of"] = today.isoformat()
     result["by_ledger"] = _grouped(rows, ratings, period, lambda r: r.ledger_key)
     result["by_category"] = _grouped(rows, ratings, period, lambda r: f"{r.ledger_key}/{r.item.category}")
-    result["by_month"] = _grouped(rows, ratings, period, lambda r: f"{r.item.received_on:%Y-%m}")
+    cohort = [r for r in rows if r.in_cohort]
+    result["by_month"] = _grouped(cohort, ratings, period, lambda r: f"{r.item.received_on:%Y-%m}")
     return result
 
 

@@ -175,6 +175,7 @@ def upgrade() -> None:
         sa.Column("reopen_count", sa.Integer(), nullable=False),
         sa.Column("published_month", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("void_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("voided_on", sa.Date(), nullable=True),
         sa.Column("search_key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
