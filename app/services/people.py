@@ -1,10 +1,11 @@
 """People and households (一户一页): create and find requesters, with validated ID numbers and phones."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, col, or_, select
 
-from app.models import Household, Person, Village
+from app.models import Household, Item, Person, Village
 from app.services.errors import DomainError
 from app.services.identity import check_gender_matches, validate_id_number, validate_phone
 from app.services.searchkeys import search_key
@@ -86,3 +87,36 @@ def find_people(session: Session, village_id: int, query: str, limit: int = 20) 
         or_(col(Person.name).like(q), col(Person.search_key).like(q)),
     )
     return list(session.exec(stmt.order_by(Person.name).limit(limit)).all())
+
+
+def join_household(*, uow: UnitOfWork, person_id: str, household_id: str, relation: str) -> Person:
+    """Put a person on a household's page (户主, 配偶, 子女 …)."""
+    person = uow.session.get(Person, person_id)
+    household = uow.session.get(Household, household_id)
+    if person is None or household is None:
+        raise DomainError("找不到该人员或该户")
+    if person.village_id != household.village_id:
+        raise DomainError("人员和户不在同一个村")
+    person.household_id, person.relation_to_head = household_id, relation.strip()
+    uow.session.add(person)
+    uow.session.flush()
+    return person
+
+
+@dataclass(frozen=True)
+class HouseholdPage:
+    """一户一页: the household, its members, and every item any member brought, in any ledger."""
+
+    household: Household
+    members: list[Person]
+    items: list[Item]
+
+
+def household_page(session: Session, household_id: str) -> HouseholdPage:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise DomainError("找不到该户")
+    members = list(session.exec(select(Person).where(Person.household_id == household_id)).all())
+    ids = [m.id for m in members]
+    stmt = select(Item).where(col(Item.person_id).in_(ids)).order_by(col(Item.received_on))
+    return HouseholdPage(household, members, list(session.exec(stmt).all()))
