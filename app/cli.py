@@ -83,8 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("todo", parents=[common], help="今日待办：逾期、即将到期、待议账、待签字")
     sub.add_parser("ledgers", parents=[common], help="列出台账及分类（含县里自己增加的）")
     p = sub.add_parser("gui", parents=[common], help="打开图形界面（默认）")
-    p.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
-    p.add_argument("--page", help=argparse.SUPPRESS)
+    p.add_argument("--screenshot", type=Path, metavar="FILE.png", help="在后台渲染窗口并保存截图后退出")
+    p.add_argument("--page", help="打开的页面：dashboard、minsheng、kunnan、wending、all、meeting、settings")
     return parser
 
 
@@ -194,15 +194,23 @@ def _cmd_ledgers(args: argparse.Namespace, ctx: "_Ctx") -> int:
 
 
 def _cmd_gui(args: argparse.Namespace, ctx: "_Ctx") -> int:
-    with UnitOfWork(ctx.engine) as uow:
-        empty = uow.session.exec(select(Village)).first() is None
-    if empty:
-        print("首次使用：正在建立演示村（柳林沟村），以后可用 taizhang init 建立本村台账。")
-        build_demo(
-            engine=ctx.engine, config=ctx.settings.ledgers, villages=1, items=120, seed=2012, today=ctx.today
-        )
-    print("（图形界面正在开发中，先显示今日待办）\n")
-    return _cmd_todo(args, ctx)
+    screenshot = getattr(args, "screenshot", None)
+    if screenshot is not None:  # checks and the manual: never stop at the first-start dialog
+        with UnitOfWork(ctx.engine) as uow:
+            empty = uow.session.exec(select(Village)).first() is None
+        if empty:
+            build_demo(
+                engine=ctx.engine,
+                config=ctx.settings.ledgers,
+                villages=1,
+                items=120,
+                seed=2012,
+                today=ctx.today,
+            )
+    ctx.engine.dispose()
+    from app.application import run_gui  # Qt is loaded only for the window
+
+    return run_gui(ctx.db, getattr(args, "today", None), screenshot, getattr(args, "page", None))
 
 
 COMMANDS = {
@@ -249,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
     except Exception as exc:
-        print(f"程序内部错误：{type(exc).__name__}: {exc}", file=sys.stderr)
+        first = (str(exc).strip().splitlines() or [""])[0][:200]
+        print(f"程序内部错误：{type(exc).__name__}: {first}", file=sys.stderr)
         return 2
 
 

@@ -87,3 +87,43 @@ def make_item(
         )
         uow.commit()
         return item
+
+
+UI_TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture
+def workspace(engine: Engine, settings: Settings, village: VillageIds, tmp_path: Path):
+    """The GUI's facade over a real database holding the `village` fixture (today = 2026-11-22)."""
+    from app.services.workspace import Workspace
+
+    return Workspace(engine, settings, tmp_path / "userdata", lambda: UI_TODAY)
+
+
+@pytest.fixture
+def prefs(tmp_path: Path):
+    """Preferences in a private ini file, so tests never touch the user's settings."""
+    from app.ui.prefs import Prefs
+
+    return Prefs(str(tmp_path / "prefs.ini"))
+
+
+@pytest.fixture
+def no_message_boxes(monkeypatch):
+    """Record QMessageBox calls instead of opening modal boxes (which would hang offscreen)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+
+    def record(kind: str, answer=QMessageBox.StandardButton.Ok):
+        def box(_parent, title, text, *args, **kwargs):
+            shown.append((kind, f"{title}：{text}"))
+            return answer
+
+        return box
+
+    monkeypatch.setattr(QMessageBox, "warning", record("warning"))
+    monkeypatch.setattr(QMessageBox, "information", record("information"))
+    monkeypatch.setattr(QMessageBox, "critical", record("critical"))
+    monkeypatch.setattr(QMessageBox, "question", record("question", QMessageBox.StandardButton.Yes))
+    return shown

@@ -16,6 +16,7 @@ TODAY = "2026-11-22"
 @pytest.fixture(autouse=True)
 def private_data_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
 
 
 def run(capsys, *args: str) -> tuple[int, str, str]:
@@ -213,9 +214,13 @@ def test_show_prints_the_whole_record(demo_db, capsys):
         assert needle in out
 
 
-def test_first_start_opens_a_demo_village(capsys):
-    code, out, _ = run(capsys, "--today", TODAY)
-    assert code == 0 and "演示村" in out and "今日待办" in out
+def test_first_start_screenshot_opens_a_demo_village(tmp_path, capsys):
+    db = tmp_path / "first.db"
+    shot = tmp_path / "first.png"
+    code, _, _ = run(capsys, "gui", "--db", str(db), "--today", TODAY, "--screenshot", str(shot))
+    assert code == 0 and shot.stat().st_size > 10_000
+    code, out, _ = run(capsys, "todo", "--db", str(db), "--today", TODAY)
+    assert "今日待办" in out and "待议账" in out
 
 
 def test_main_py_runs_the_same_cli(tmp_path):

@@ -29,6 +29,7 @@ from app.models.enums import (
 )
 from app.services.errors import DomainError
 from app.services.history import check_date, record_event, set_fields
+from app.services.searchkeys import search_key
 from app.services.villages import category_names
 from app.services.workflow import next_state
 from app.store.uow import UnitOfWork
@@ -53,11 +54,13 @@ def _require(text: str, what: str) -> str:
 def _level_fields(item: Item, old: ItemState, new: ItemState, on: date) -> dict[str, Any]:
     """Level, clock start, settlement and reopen bookkeeping for a state change."""
     fields: dict[str, Any] = {}
-    if new is S.SETTLED:
+    if new is S.SETTLED and old is not S.SETTLED:
         origin = S.VILLAGE_HANDLING if old is S.REGISTERED else old
         fields.update(settled_on=on, settled_level=STATE_LEVEL[old].value, settled_from_state=origin.value)
     if old is S.SETTLED and new in OPEN_STATES:
-        fields.update(reopen_count=item.reopen_count + 1, settled_on=None, settled_level=None)
+        fields.update(
+            reopen_count=item.reopen_count + 1, settled_on=None, settled_level=None, on_the_spot=False
+        )
     new_level = STATE_LEVEL.get(new)
     if new_level is not None and (old is S.SETTLED or STATE_LEVEL.get(old) is not new_level):
         top = max(Level(item.max_level), new_level, key=lambda lv: lv.rank)
@@ -218,6 +221,8 @@ def supervise(
 ) -> SupervisionNotice:
     """督办: a supervision notice on the item, open until 销号."""
     text = _require(content, "督办内容")
+    if due_on is not None and due_on < on:
+        raise DomainError("督办期限不能早于督办日期")
     notice = SupervisionNotice(
         item_id=item_id, issued_on=on, issuer=_require(issuer, "督办单位"), content=text, due_on=due_on
     )
@@ -288,7 +293,12 @@ def edit_item(*, uow: UnitOfWork, item_id: str, on: date, actor: str, reason: st
     bad = set(fields) - EDITABLE
     if bad:
         raise DomainError(f"这些内容不能直接更正：{'、'.join(sorted(bad))}")
-    _check_references(uow.session, load_item(uow.session, item_id), fields)
+    item = load_item(uow.session, item_id)
+    _check_references(uow.session, item, fields)
+    if "person_id" in fields:  # the list search must find the new requester, not the old one
+        person = uow.session.get(Person, fields["person_id"])
+        assert person is not None
+        fields["search_key"] = f"{person.search_key or search_key(person.name)}|{item.serial.lower()}"
     return _transition(
         uow, item_id, Action.EDIT, on=on, actor=actor, note=_require(reason, "更正原因"), **fields
     )

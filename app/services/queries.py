@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlmodel import Session, col, select
 
-from app.models import Cadre, Item, ItemEvent, Ledger, Person, Village
+from app.models import Cadre, Item, ItemEvent, Ledger, Person, SupervisionNotice, Village
 from app.models.enums import OPEN_STATES, ItemState
 from app.services.clocks import OVERDUE, WARNING, ItemClocks, item_clocks
 from app.services.context import Settings
@@ -99,6 +99,11 @@ class ItemDetail:
     cadre: Cadre | None
     clocks: ItemClocks
     events: list[ItemEvent]
+    notices: list[SupervisionNotice]
+
+    @property
+    def open_notices(self) -> list[SupervisionNotice]:
+        return [n for n in self.notices if n.closed_on is None]
 
 
 def find_item(session: Session, key: str) -> Item:
@@ -117,4 +122,5 @@ def item_detail(session: Session, settings: Settings, key: str, today: date) -> 
     assert village and ledger and person
     cadre = session.get(Cadre, item.responsible_cadre_id) if item.responsible_cadre_id else None
     clocks = item_clocks(item, settings.rules, settings.calendar, today)
-    return ItemDetail(item, village, ledger, person, cadre, clocks, history(session, item.id))
+    notices = list(session.exec(select(SupervisionNotice).where(SupervisionNotice.item_id == item.id)).all())
+    return ItemDetail(item, village, ledger, person, cadre, clocks, history(session, item.id), notices)

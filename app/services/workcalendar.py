@@ -54,6 +54,7 @@ class WorkCalendar:
 
     def __init__(self, overrides: dict[date, bool] | None = None) -> None:
         self._overrides: dict[date, bool] = dict(overrides or {})
+        self._cache: dict[date, DayCheck] = {}  # clocks for 100,000 items ask the same days
         per_year: dict[int, int] = {}
         for d in self._overrides:
             per_year[d.year] = per_year.get(d.year, 0) + 1
@@ -66,6 +67,12 @@ class WorkCalendar:
 
     def is_workday(self, d: date) -> DayCheck:
         """Return whether ``d`` is a working day and whether the answer is verified."""
+        cached = self._cache.get(d)
+        if cached is None:
+            cached = self._cache[d] = self._lookup(d)
+        return cached
+
+    def _lookup(self, d: date) -> DayCheck:
         if d in self._overrides:
             return DayCheck(workday=self._overrides[d], verified=True)
         try:

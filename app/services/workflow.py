@@ -48,7 +48,7 @@ ALLOWED: dict[Action, frozenset[ItemState]] = {
     Action.PUBLISH: frozenset({S.CONFIRMED}),
     Action.FOLLOW_UP: frozenset({S.SETTLED, S.CONFIRMED, S.PUBLISHED}),
     Action.SUPERVISE: _NOT_VOIDED,
-    Action.CLOSE_SUPERVISION: _NOT_VOIDED,
+    Action.CLOSE_SUPERVISION: frozenset(ItemState),  # a notice can be closed even after 作废
     Action.EDIT: _NOT_VOIDED - {S.PUBLISHED},
     Action.VOID: _NOT_VOIDED - {S.PUBLISHED},
 }
