@@ -13,6 +13,7 @@ from app.models.enums import DeliberationDecision, ItemState, Satisfaction
 from app.resources import resource_path
 from app.services import actions
 from app.services.config import LedgerConfig
+from app.services.demo_scale import _NameKeys, clone_village
 from app.services.identity import generate_id_number
 from app.services.people import create_person
 from app.services.registration import register_item
@@ -69,7 +70,7 @@ class _VillageBuilder:
     def phone(self) -> str:
         return f"1{self.rng.choice('3589')}{self.rng.randrange(10**9):09d}"
 
-    def build(self, code: str, name: str, township: str, items: int) -> None:
+    def build(self, code: str, name: str, township: str, items: int) -> int:
         village = create_village(
             uow=self.uow, code=code, name=name, township=township, county=DEFAULT_COUNTY, config=self.config
         )
@@ -84,6 +85,7 @@ class _VillageBuilder:
         people = [self._person(vid, code) for _ in range(max(items * 2 // 3, 1))]
         for _ in range(items):
             self._item(vid, self.rng.choice(people), self.rng.choice(cadres[:3]).id)
+        return vid
 
     def _person(self, vid: int, code: str) -> str:
         name, gender = self.name()
@@ -212,6 +214,9 @@ class _Story:
             )
 
 
+TEMPLATE_VILLAGES = 10
+
+
 def build_demo(
     *,
     engine: Engine,
@@ -221,14 +226,35 @@ def build_demo(
     seed: int,
     today: date,
     progress: Callable[[int, int], None] | None = None,
+    template_villages: int = TEMPLATE_VILLAGES,
 ) -> int:
-    """Create `villages` demo villages of `items` items each; one transaction per village."""
+    """Create `villages` demo villages of `items` items each; one transaction per village.
+
+    The first TEMPLATE_VILLAGES are worked through the real use cases; further villages copy one
+    of them (app.services.demo_scale) so a county-sized demo takes seconds, not a quarter hour.
+    """
     cat = DemoCatalogue.load()
     rng = random.Random(seed)
     plan = demo_villages(cat, villages)
+    templates: list[int] = []
+    keys = _NameKeys()
     for n, (code, name, township) in enumerate(plan, start=1):
         with UnitOfWork(engine) as uow:
-            _VillageBuilder(uow, config, cat, rng, today).build(code, name, township, items)
+            builder = _VillageBuilder(uow, config, cat, rng, today)
+            if len(templates) < template_villages:
+                templates.append(builder.build(code, name, township, items))
+            else:
+                clone_village(
+                    uow.session,
+                    templates[n % len(templates)],
+                    code=code,
+                    name=name,
+                    township=township,
+                    county=DEFAULT_COUNTY,
+                    rng=rng,
+                    draw_name=builder.name,
+                    keys=keys,
+                )
             uow.commit()
         if progress:
             progress(n, len(plan))
