@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from app.models import Cadre, Item, ItemEvent, Ledger, Person, SupervisionNotice, Village
 from app.models.enums import OPEN_STATES, ItemState
@@ -69,25 +69,28 @@ def clock_rows(
     return rows
 
 
+def with_status(rows: list[ClockRow], status: str) -> list[ClockRow]:
+    """The rows in that status, most urgent first."""
+    return sorted((r for r in rows if r.status == status), key=lambda r: (r.days_left or 0, r.serial))
+
+
 def overdue_rows(
     session: Session, settings: Settings, today: date, village_ids: list[int] | None = None
 ) -> list[ClockRow]:
-    rows = [r for r in clock_rows(session, settings, today, village_ids) if r.status == OVERDUE]
-    return sorted(rows, key=lambda r: (r.days_left or 0, r.serial))
+    return with_status(clock_rows(session, settings, today, village_ids), OVERDUE)
 
 
 def due_soon_rows(
     session: Session, settings: Settings, today: date, village_ids: list[int] | None = None
 ) -> list[ClockRow]:
-    rows = [r for r in clock_rows(session, settings, today, village_ids) if r.status == WARNING]
-    return sorted(rows, key=lambda r: (r.days_left or 0, r.serial))
+    return with_status(clock_rows(session, settings, today, village_ids), WARNING)
 
 
 def count_in_state(session: Session, state: ItemState, village_ids: list[int] | None = None) -> int:
-    stmt = select(Item.id).where(Item.state == state.value)
+    stmt = select(func.count()).select_from(Item).where(Item.state == state.value)
     if village_ids is not None:
         stmt = stmt.where(col(Item.village_id).in_(village_ids))
-    return len(session.exec(stmt).all())
+    return int(session.exec(stmt).one())
 
 
 @dataclass(frozen=True)
