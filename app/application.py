@@ -9,6 +9,7 @@ from types import TracebackType
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from app.errors import DomainError
 from app.services.context import load_settings
 from app.services.workspace import Workspace
 from app.store.database import open_database
@@ -42,6 +43,7 @@ def build_window(
     settings = load_settings(data_dir())
     engine = open_database(db_path)
     workspace = Workspace(engine, settings, data_dir(), today)
+    workspace.sync_configuration()
     if not workspace.villages():
         SetupDialog(workspace).exec()
         if not workspace.villages():
@@ -60,7 +62,13 @@ def run_gui(
     apply_text_size(app, prefs.text_size())
     if screenshot is None:
         _install_excepthook()
-    window = build_window(db_path, (lambda: today) if today else date.today, prefs, app)
+    try:
+        window = build_window(db_path, (lambda: today) if today else date.today, prefs, app)
+    except DomainError as exc:  # a broken configuration file or an unusable database file
+        if screenshot is not None:
+            raise
+        QMessageBox.critical(None, "无法打开台账", exc.message)
+        return 1
     if window is None:
         return 0
     if page:

@@ -294,6 +294,9 @@ def edit_item(*, uow: UnitOfWork, item_id: str, on: date, actor: str, reason: st
     if bad:
         raise DomainError(f"这些内容不能直接更正：{'、'.join(sorted(bad))}")
     item = load_item(uow.session, item_id)
+    fields = {k: v for k, v in fields.items() if getattr(item, k) != v}
+    if not fields:
+        raise DomainError("没有修改任何内容")
     _check_references(uow.session, item, fields)
     if "person_id" in fields:  # the list search must find the new requester, not the old one
         person = uow.session.get(Person, fields["person_id"])

@@ -116,9 +116,18 @@ def load_rules(path: Path | None = None) -> RuleSet:
         if days < 0:
             raise DomainError(f"时限规则“{key}”的天数不能为负数")
         limits[key] = Limit(key, str(entry.get("label", key)), days, unit)
+    try:
+        warn_days = int(raw.get("warn_days", 2))
+        share = float(raw.get("villager_share_min", 0.4))
+    except (TypeError, ValueError) as exc:
+        raise DomainError(f"时限规则“{source.name}”中的 warn_days 或 villager_share_min 不是数字") from exc
+    if not 0 <= warn_days <= 30:
+        raise DomainError("预警天数（warn_days）应在0到30天之间")
+    if not 0 <= share <= 1:
+        raise DomainError("普通村民最低占比（villager_share_min）应在0到1之间，例如0.4")
     return RuleSet(
         name=str(raw.get("name", source.stem)),
-        warn_days=int(raw.get("warn_days", 2)),
-        villager_share_min=float(raw.get("villager_share_min", 0.4)),
+        warn_days=warn_days,
+        villager_share_min=share,
         limits=limits,
     )

@@ -10,6 +10,7 @@ from app.models import Cadre, Item, Ledger, Person, Village
 from app.models.enums import OPEN_STATES, ItemState
 from app.services.clocks import OVERDUE, item_clocks
 from app.services.context import Settings
+from app.services.searchkeys import LIKE_ESCAPE, like_pattern
 from app.services.statistics import Period
 
 
@@ -77,10 +78,14 @@ def _filtered(f: ItemFilter) -> Any:
         stmt = stmt.where(Item.village_id == f.village_id)
     if f.overdue_only:
         stmt = stmt.where(col(Item.state).in_([s.value for s in OPEN_STATES]))
-    text = f.text.strip().lower()
-    if text:
-        like = f"%{text}%"
-        stmt = stmt.where(or_(col(Item.search_key).like(like), col(Item.request).like(like)))
+    if f.text.strip():
+        like = like_pattern(f.text)
+        stmt = stmt.where(
+            or_(
+                col(Item.search_key).like(like, escape=LIKE_ESCAPE),
+                col(Item.request).like(like, escape=LIKE_ESCAPE),
+            )
+        )
     return stmt
 
 

@@ -71,21 +71,24 @@ def record_meeting(
     uow.session.add(meeting)
     uow.session.flush()
     for d in decisions:
-        if load_item(uow.session, d.item_id).village_id != village_id:
-            raise DomainError("议账事项不属于本村")
-        deliberate(
-            uow=uow,
-            item_id=d.item_id,
-            on=held_on,
-            actor=actor,
-            decision=d.decision,
-            opinion=d.opinion,
-            outcome=d.outcome,
-        )
-        uow.session.add(
-            MeetingDecision(
-                meeting_id=meeting.id, item_id=d.item_id, decision=d.decision.value, note=d.opinion
+        item = load_item(uow.session, d.item_id)
+        if item.village_id != village_id:
+            raise DomainError(f"事项{item.serial}不属于本村")
+        try:
+            deliberate(
+                uow=uow,
+                item_id=d.item_id,
+                on=held_on,
+                actor=actor,
+                decision=d.decision,
+                opinion=d.opinion,
+                outcome=d.outcome,
             )
+        except DomainError as exc:  # say which agenda item stopped the meeting from being saved
+            raise DomainError(f"事项{item.serial}：{exc.message}") from exc
+        note = d.opinion if not d.outcome else f"{d.opinion}（处理结果：{d.outcome}）"
+        uow.session.add(
+            MeetingDecision(meeting_id=meeting.id, item_id=d.item_id, decision=d.decision.value, note=note)
         )
     uow.session.flush()
     share = villagers_count / attendees_total

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, or_, select
 from app.models import Household, Item, Person, Village
 from app.services.errors import DomainError
 from app.services.identity import check_gender_matches, validate_id_number, validate_phone
-from app.services.searchkeys import search_key
+from app.services.searchkeys import LIKE_ESCAPE, like_pattern, search_key
 from app.store.uow import UnitOfWork
 
 GENDERS = ("男", "女", "")
@@ -81,10 +81,10 @@ def _check_unique_id(session: Session, village_id: int, number: str) -> None:
 
 def find_people(session: Session, village_id: int, query: str, limit: int = 20) -> list[Person]:
     """People whose name or pinyin initials contain the query (e.g. "zdy" finds 张大云)."""
-    q = f"%{query.strip().lower()}%"
+    q = like_pattern(query)
     stmt = select(Person).where(
         Person.village_id == village_id,
-        or_(col(Person.name).like(q), col(Person.search_key).like(q)),
+        or_(col(Person.name).like(q, escape=LIKE_ESCAPE), col(Person.search_key).like(q, escape=LIKE_ESCAPE)),
     )
     return list(session.exec(stmt.order_by(Person.name).limit(limit)).all())
 

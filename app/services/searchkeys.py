@@ -160,3 +160,12 @@ def search_key(*parts: str) -> str:
             if candidate and candidate not in pieces:
                 pieces.append(candidate)
     return "|".join(pieces)
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE '%…%' pattern for what the user typed: spaces and '|' dropped, % and _ taken literally."""
+    text = "".join(query.split()).lower().replace("|", "")
+    return "%" + text.translate({ord(c): LIKE_ESCAPE + c for c in "\\%_"}) + "%"

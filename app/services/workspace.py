@@ -11,20 +11,25 @@ from sqlmodel import select
 
 from app.models import Cadre, Item, Ledger, Person, Village
 from app.models.enums import Action, ItemState
-from app.services import actions
-from app.services.context import Settings
+from app.services import actions, config_files
+from app.services.clocks import OVERDUE, WARNING
+from app.services.config import RuleSet
+from app.services.context import Settings, load_settings
 from app.services.demo import build_demo
 from app.services.errors import DomainError
+from app.services.identity import validate_phone
 from app.services.listing import ItemFilter, ItemListRow, list_item_ids, load_rows
 from app.services.meetings import ItemDecision, MeetingResult, record_meeting
 from app.services.people import create_person, find_people
+from app.services.privacy import PrivacyPolicy, load_privacy
+from app.services.privacy import save_privacy as write_privacy
 from app.services.queries import (
     ClockRow,
     ItemDetail,
+    clock_rows,
     count_in_state,
-    due_soon_rows,
     item_detail,
-    overdue_rows,
+    with_status,
 )
 from app.services.registration import register_item
 from app.services.statistics import Period, compute_statistics
@@ -125,15 +130,24 @@ class Workspace:
             for key, value in fields.items():
                 if key not in allowed:
                     raise DomainError(f"不能修改“{key}”")
-                setattr(village, key, value.strip())
+                value = value.strip()
+                if key.endswith("phone") and value:
+                    value = validate_phone(value)
+                elif key in ("name", "township", "county") and not value:
+                    raise DomainError("村名、乡镇和县都不能为空")
+                setattr(village, key, value)
             uow.session.add(village)
             uow.commit()
             return village
 
-    def ledgers(self) -> list[Ledger]:
+    def sync_configuration(self) -> None:
+        """Bring configured ledgers and categories into the database (at start and after edits)."""
         with UnitOfWork(self.engine) as uow:
             sync_ledgers(uow.session, self.settings.ledgers)
             uow.commit()
+
+    def ledgers(self) -> list[Ledger]:
+        with UnitOfWork(self.engine) as uow:
             stmt = select(Ledger).where(Ledger.active).order_by(Ledger.sort_order)  # type: ignore[arg-type]
             return list(uow.session.exec(stmt).all())
 
@@ -147,9 +161,10 @@ class Workspace:
         today = self.today()
         with UnitOfWork(self.engine) as uow:
             s = uow.session
+            clocks = clock_rows(s, self.settings, today, village_ids)
             return Dashboard(
-                overdue=overdue_rows(s, self.settings, today, village_ids),
-                due_soon=due_soon_rows(s, self.settings, today, village_ids),
+                overdue=with_status(clocks, OVERDUE),
+                due_soon=with_status(clocks, WARNING),
                 waiting_deliberation=count_in_state(s, ItemState.REGISTERED, village_ids),
                 waiting_signature=count_in_state(s, ItemState.SETTLED, village_ids),
                 waiting_publication=count_in_state(s, ItemState.CONFIRMED, village_ids),
@@ -211,18 +226,67 @@ class Workspace:
         """Run one workflow action on one item (议账, 上报, 办结 …) and commit it."""
         if action not in ACTIONS:
             raise DomainError(f"“{action.label}”不能在这里办理")
+        if on is not None and on > self.today():
+            raise DomainError(f"办理日期{on:%Y-%m-%d}不能晚于今天")
         with UnitOfWork(self.engine) as uow:
             result = ACTIONS[action](uow=uow, item_id=item_id, on=on or self.today(), actor=actor, **fields)
             uow.commit()
             return result
 
-    def close_supervision(self, notice_id: str, *, actor: str, note: str) -> None:
+    def close_supervision(self, notice_id: str, *, actor: str, note: str, on: date | None = None) -> None:
+        if on is not None and on > self.today():
+            raise DomainError(f"销号日期{on:%Y-%m-%d}不能晚于今天")
         with UnitOfWork(self.engine) as uow:
-            actions.close_supervision(uow=uow, notice_id=notice_id, on=self.today(), actor=actor, note=note)
+            actions.close_supervision(
+                uow=uow, notice_id=notice_id, on=on or self.today(), actor=actor, note=note
+            )
             uow.commit()
 
     def record_meeting(self, *, decisions: list[ItemDecision], **fields: Any) -> MeetingResult:
+        held_on = fields.get("held_on")
+        if held_on is not None and held_on > self.today():
+            raise DomainError(f"会议日期{held_on:%Y-%m-%d}不能晚于今天")
         with UnitOfWork(self.engine) as uow:
             result = record_meeting(uow=uow, rules=self.settings.rules, decisions=decisions, **fields)
             uow.commit()
             return result
+
+    # configuration files in the data folder (设置 page); each call validates before it writes
+    def reload_settings(self) -> None:
+        """Re-read the ledgers, deadline rules and holidays from resources/ and the data folder."""
+        self.settings = load_settings(self.data_dir)
+        self.sync_configuration()
+
+    def save_rules(self, rules: RuleSet) -> RuleSet:
+        """Write the deadline rules to the data folder; every clock uses them from now on."""
+        saved = config_files.save_rules(data_dir=self.data_dir, rules=rules)
+        self.reload_settings()
+        return saved
+
+    def add_category(self, ledger_key: str, name: str) -> list[str]:
+        """Add a category to a ledger (never removed: items use it); returns the ledger's categories."""
+        config_files.add_category(
+            data_dir=self.data_dir, config=self.settings.ledgers, ledger_key=ledger_key, name=name
+        )
+        self.reload_settings()
+        self.ledgers()
+        return self.categories(ledger_key)
+
+    def add_ledger(self, *, key: str, name: str, code: str, categories: list[str]) -> Ledger:
+        """Add a county's own ledger (e.g. 留守儿童台账); its page appears after a restart."""
+        new = config_files.NewLedger(key, name, code, tuple(categories))
+        new = config_files.check_new_ledger(self.settings.ledgers, new)
+        with UnitOfWork(self.engine) as uow:
+            for old in uow.session.exec(select(Ledger)).all():
+                if new.key == old.key or new.code == old.code:
+                    raise DomainError(f"台账标识或代码已被“{old.name}”使用，请换一个")
+        config_files.add_ledger(data_dir=self.data_dir, config=self.settings.ledgers, new=new)
+        self.reload_settings()
+        return next(lg for lg in self.ledgers() if lg.key == new.key)
+
+    def privacy(self) -> dict[str, PrivacyPolicy]:
+        """The wall-posting privacy policy of every configured ledger (safe defaults if unset)."""
+        return load_privacy(self.data_dir, [spec.key for spec in self.settings.ledgers.ledgers])
+
+    def save_privacy(self, policies: dict[str, PrivacyPolicy]) -> dict[str, PrivacyPolicy]:
+        return write_privacy(self.data_dir, policies)

@@ -119,7 +119,8 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_register(self) -> None:
         villages = self.workspace.villages()
-        dialog = RegisterDialog(self.workspace, self.actor(), villages[0].id if villages else None, self)
+        only = villages[0].id if len(villages) == 1 else None  # a township picks the village
+        dialog = RegisterDialog(self.workspace, self.actor(), only, self)
         if dialog.exec() and dialog.created_item_id:
             self.hub.item_changed.emit(dialog.created_item_id)
             self.hub.status_message.emit("已登记，可在台账中查看")

@@ -103,3 +103,11 @@ def test_search_key_works_with_sql_like() -> None:
     assert find("大云") == ["张大云"]
     assert len(find("xfc")) == len(people)
     con.close()
+
+
+def test_like_pattern_takes_wildcards_literally_and_ignores_spaces():
+    from app.services.searchkeys import like_pattern
+
+    assert like_pattern(" W c G ") == "%wcg%"
+    assert like_pattern("50%_a") == "%50\\%\\_a%"
+    assert like_pattern("g|w") == "%gw%"

@@ -113,6 +113,7 @@ MOVES: list[tuple[str, Action]] = [
     ("edit_bad_category", Action.EDIT),
     ("edit_bad_field", Action.EDIT),
 ]
+_EDIT_SERIAL = itertools.count(1)
 ALWAYS_FAILS = {"confirm_unsigned", "edit_bad_category", "edit_bad_field"}
 
 
@@ -259,6 +260,8 @@ def run_move(uow: UnitOfWork, world: World, m: ItemModel, move: str, on: date, s
             {"category": world.categories[salt % len(world.categories)]},
             {"source_detail": f"访群众问民需{salt}", "measures": "补记措施"},
         ][salt % 3]
+        # always a real change: an edit that changes nothing is refused ("没有修改任何内容")
+        fields["request"] = f"更正后的诉求{next(_EDIT_SERIAL)}"
         actions.edit_item(item_id=m.item_id, reason="登记有误", **fields, **common)
     elif name == "edit_bad_category":
         actions.edit_item(item_id=m.item_id, reason="登记有误", category="没有这个分类", **common)

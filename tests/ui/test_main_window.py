@@ -160,3 +160,14 @@ def test_ctrl_f_goes_to_a_search_box(qtbot, workspace, prefs, filled):
     window.show()
     window.focus_search()
     assert window.stack.currentWidget() is window.pages["all"]
+
+
+def test_an_underscore_in_the_search_box_matches_nothing_special(qtbot, workspace, prefs, filled):
+    page = LedgerPage(workspace, EventHub(), prefs, None, "全部事项")
+    qtbot.addWidget(page)
+    page.search.setText("_")
+    page.refresh()
+    assert page.model.rowCount() == 0
+    page.search.setText("z d y")
+    page.refresh()
+    assert page.model.rowCount() == 1
