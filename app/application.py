@@ -1,6 +1,7 @@
 """Composition root for the GUI: settings, engine, workspace, QApplication, MainWindow, excepthook."""
 
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from datetime import date
@@ -82,7 +83,8 @@ def run_gui(
 def _screenshot(app: QApplication, window: MainWindow, path: Path) -> int:
     window.resize(1440, 900)
     window.show()
-    for _ in range(5):
+    deadline = time.monotonic() + 1.0  # let deferred layout work (column widths) finish
+    while time.monotonic() < deadline:
         app.processEvents()
     path.parent.mkdir(parents=True, exist_ok=True)
     ok = window.grab().save(str(path))

@@ -179,8 +179,10 @@ def compute_statistics(
     today: date,
     village_ids: list[int] | None = None,
     period: Period | None = None,
+    groups: bool = True,
 ) -> dict[str, Any]:
-    """Figures for the scope and period, with the same figures per ledger, category and month."""
+    """Figures for the scope and period, with the same figures per ledger, category and month
+    (`groups=False`: the totals only, for the dashboard)."""
     period = period or Period()
     rows: list[_Row] = []
     voided = 0
@@ -200,6 +202,8 @@ def compute_statistics(
         "end": period.end.isoformat() if period.end else None,
     }
     result["as_of"] = today.isoformat()
+    if not groups:
+        return result
     result["by_ledger"] = _grouped(rows, ratings, period, lambda r: r.ledger_key)
     result["by_category"] = _grouped(rows, ratings, period, lambda r: f"{r.ledger_key}/{r.item.category}")
     cohort = [r for r in rows if r.in_cohort]

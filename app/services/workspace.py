@@ -175,6 +175,7 @@ class Workspace:
                     today=today,
                     village_ids=village_ids,
                     period=Period.month(f"{today:%Y-%m}"),
+                    groups=False,
                 ),
             )
 

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QTableView,
@@ -132,8 +131,10 @@ class DashboardPage(QWidget):
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.verticalHeader().setVisible(False)
-        view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # widths from the first rows only: a county's list can hold thousands of overdue items
+        view.horizontalHeader().setResizeContentsPrecision(30)
         view.horizontalHeader().setStretchLastSection(True)
+        model.modelReset.connect(view.resizeColumnsToContents)
         view.doubleClicked.connect(lambda idx: self._open(model, idx.row()))
         view.activated.connect(lambda idx: self._open(model, idx.row()))
         return view

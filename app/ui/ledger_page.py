@@ -6,7 +6,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QTableView,
@@ -18,7 +17,14 @@ from app.models.enums import ItemState, Level
 from app.services.listing import ItemFilter
 from app.services.workspace import Workspace
 from app.ui.hub import EventHub
-from app.ui.item_table_model import COL_REQUEST, COL_VILLAGE, ItemTableModel
+from app.ui.item_table_model import (
+    COL_DEADLINE,
+    COL_REQUEST,
+    COL_SERIAL,
+    COL_STATE,
+    COL_VILLAGE,
+    ItemTableModel,
+)
 from app.ui.messages import show_error
 from app.ui.prefs import Prefs
 
@@ -29,6 +35,8 @@ STATE_CHOICES: list[tuple[str, tuple[str, ...]]] = [
 ]
 SEARCH_HINT = "搜索：姓名、拼音首字母（如 zdy）、诉求内容或编号"
 PAGE_BLOCK = 120
+MAX_COLUMN_WIDTH = {COL_SERIAL: 290, COL_STATE: 210, COL_DEADLINE: 190}
+MIN_REQUEST_WIDTH = 320
 
 
 class LedgerPage(QWidget):
@@ -104,7 +112,8 @@ class LedgerPage(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(1, Qt.SortOrder.DescendingOrder)
-        self.table.horizontalHeader().setSectionResizeMode(COL_REQUEST, QHeaderView.ResizeMode.Stretch)
+        # fit widths to the rows on screen, not to all 100,000 (Qt's default samples 1,000 rows)
+        self.table.horizontalHeader().setResizeContentsPrecision(40)
         self.table.verticalHeader().setVisible(False)
         self.table.setAlternatingRowColors(True)
         self.table.doubleClicked.connect(self._open)
@@ -112,7 +121,6 @@ class LedgerPage(QWidget):
         self.table.verticalScrollBar().valueChanged.connect(lambda _v: self._load_visible())
         state = self.prefs.blob(self._prefs_key())
         self._columns_restored = state is not None and self.table.horizontalHeader().restoreState(state)
-        self.table.horizontalHeader().sectionResized.connect(lambda *_: self._save_columns())
         return self.table
 
     # filters
@@ -166,17 +174,25 @@ class LedgerPage(QWidget):
         self.model.set_ids(ids)
         self.count_label.setText(f"共 {len(ids)} 件")
         self._load_visible()
-        if not self._columns_restored and ids:
-            self._fit_columns()
+        if not self._columns_restored and ids and self.isVisible():
+            QTimer.singleShot(0, self._fit_columns)  # after layout, so the visible rows count
 
     def _fit_columns(self) -> None:
-        """First run only: widths to the loaded contents; afterwards the user's widths are kept."""
-        header = self.table.horizontalHeader()
-        header.blockSignals(True)
+        """First run only: widths to the loaded contents, the request text gets the rest and at
+        least a readable share; afterwards the user's widths are kept."""
+        if self._columns_restored:
+            return
+        self._columns_restored = True
+        used = 0
         for column in range(self.model.columnCount()):
-            if column != COL_REQUEST:
-                self.table.resizeColumnToContents(column)
-        header.blockSignals(False)
+            if column == COL_REQUEST or self.table.isColumnHidden(column):
+                continue
+            self.table.resizeColumnToContents(column)
+            width = min(self.table.columnWidth(column), MAX_COLUMN_WIDTH.get(column, 170))
+            self.table.setColumnWidth(column, width)
+            used += width
+        spare = self.table.viewport().width() - used
+        self.table.setColumnWidth(COL_REQUEST, max(spare, MIN_REQUEST_WIDTH))
 
     def _load_visible(self) -> None:
         first = max(self.table.rowAt(0), 0)
@@ -188,7 +204,8 @@ class LedgerPage(QWidget):
 
     def _sort_by(self, key: str, descending: bool) -> None:
         self._sort, self._descending = key, descending
-        self.refresh()
+        if self.isVisible():  # hidden pages query when they are shown, not while being built
+            self.refresh()
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -202,12 +219,16 @@ class LedgerPage(QWidget):
     def _prefs_key(self) -> str:
         return f"ledger/{self.ledger_key or 'all'}/columns"
 
-    def _save_columns(self) -> None:
-        self.prefs.set_blob(self._prefs_key(), self.table.horizontalHeader().saveState())
+    def save_state(self) -> None:
+        """Remember the column widths and order (on closing), once they were fitted or restored."""
+        if self._columns_restored:
+            self.prefs.set_blob(self._prefs_key(), self.table.horizontalHeader().saveState())
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().showEvent(event)
         self._load_visible()
+        if not self._columns_restored and self.model.rowCount():
+            QTimer.singleShot(0, self._fit_columns)
 
     def resizeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         super().resizeEvent(event)

@@ -158,5 +158,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.prefs.set_blob("window/geometry", QByteArray(self.saveGeometry()))
+        for page in self.pages.values():
+            if isinstance(page, LedgerPage):
+                page.save_state()
         self.prefs.sync()
         super().closeEvent(event)

@@ -1052,7 +1052,14 @@ def test_a_supervision_deadline_cannot_precede_the_notice(engine, settings, vill
 def test_an_edit_that_changes_nothing_is_refused_and_not_recorded(engine, settings, village):
     item = make_item(engine, settings, village, received=date(2026, 9, 28))
     with UnitOfWork(engine) as uow, pytest.raises(DomainError, match="没有修改任何内容"):
-        actions.edit_item(uow=uow, item_id=item.id, on=date(2026, 9, 29), actor="杨运润",
-                          reason="核对", request=item.request, category=item.category)
+        actions.edit_item(
+            uow=uow,
+            item_id=item.id,
+            on=date(2026, 9, 29),
+            actor="杨运润",
+            reason="核对",
+            request=item.request,
+            category=item.category,
+        )
     with UnitOfWork(engine) as uow:
         assert len(history(uow.session, item.id)) == 1

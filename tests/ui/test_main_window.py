@@ -115,6 +115,7 @@ def test_search_types_are_debounced_into_one_query(qtbot, workspace, prefs, fill
 def test_sorting_by_a_header_reorders(qtbot, workspace, prefs, filled):
     page = LedgerPage(workspace, EventHub(), prefs, "minsheng", "民生台账")
     qtbot.addWidget(page)
+    page.show()  # a hidden page defers its query until it is shown
     page.refresh()
     page.model.sort(1, 0)  # received date ascending
     first = workspace.rows([page.model.item_id(0)])[0]
@@ -171,3 +172,17 @@ def test_an_underscore_in_the_search_box_matches_nothing_special(qtbot, workspac
     page.search.setText("z d y")
     page.refresh()
     assert page.model.rowCount() == 1
+
+
+def test_column_widths_are_fitted_then_remembered_across_runs(qtbot, workspace, prefs, filled):
+    window = MainWindow(workspace, EventHub(), prefs)
+    qtbot.addWidget(window)
+    window.show_page("minsheng")
+    window.show()
+    page = window.pages["minsheng"]
+    qtbot.waitUntil(lambda: page.table.columnWidth(0) >= page.table.sizeHintForColumn(0) - 2)
+    page.table.setColumnWidth(0, 333)
+    window.close()
+    again = MainWindow(workspace, EventHub(), prefs)
+    qtbot.addWidget(again)
+    assert again.pages["minsheng"].table.columnWidth(0) == 333
