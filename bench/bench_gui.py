@@ -168,8 +168,10 @@ def write_report(out: Path, db: Path, raw: dict[str, float], ui: dict[str, float
         "",
         f"Measured by `python bench/bench_gui.py` on {date.today():%Y-%m-%d}, on this project's machine "
         "(2 cores), offscreen, against a county database of "
-        f"{items:,} items (`taizhang demo --villages 200 --items 500 --seed 1`, {db.stat().st_size / 1e6:.0f} MB). "
-        "Each figure is the median of repeated runs; the baseline is the raw `sqlite3` query returning the same "
+        f"{items:,} items (`taizhang demo --villages 200 --items 500 --seed 1`, "
+        f"{db.stat().st_size / 1e6:.0f} MB). "
+        "Each figure is the median of repeated runs; the baseline is the raw `sqlite3` query "
+        "returning the same "
         "ids, measured in the same run. Ours includes everything the user waits for: the query, loading the "
         "visible rows, their deadline clocks, and repainting the table.",
         "",
