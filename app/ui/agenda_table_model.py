@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -20,6 +20,7 @@ from app.models.enums import DeliberationDecision
 from app.services.listing import ItemListRow
 from app.services.meetings import ItemDecision
 from app.ui.labels import deadline_text, state_label
+from app.ui.table_base import HeaderedTableModel
 
 COL_SERIAL, COL_LEDGER, COL_CATEGORY, COL_REQUESTER, COL_REQUEST, COL_DEADLINE = range(6)
 COL_DECISION, COL_OPINION, COL_OUTCOME = range(6, 9)
@@ -73,7 +74,7 @@ def short_serial(serial: str) -> str:
     return rest if len(code) == 12 and code.isdigit() and rest else serial
 
 
-class AgendaTableModel(QAbstractTableModel):
+class AgendaTableModel(HeaderedTableModel):
     """Agenda rows held as plain objects; the decision columns are edited in place, `data()` never queries."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -132,16 +133,10 @@ class AgendaTableModel(QAbstractTableModel):
         ]
 
     # Qt model interface
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
+    HEADERS = HEADERS
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._entries)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():

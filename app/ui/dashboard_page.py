@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Slot
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Slot
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,12 +21,13 @@ from app.services.workspace import Dashboard, Workspace
 from app.ui.hub import EventHub
 from app.ui.labels import deadline_text, state_label
 from app.ui.messages import show_error
+from app.ui.table_base import HeaderedTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 HEADERS = ("编号", "台账", "分类", "诉求人", "状态", "当前时限", "期限")
 
 
-class ClockTableModel(QAbstractTableModel):
+class ClockTableModel(HeaderedTableModel):
     """A short list of items with their deadline (the dashboard's two tables)."""
 
     def __init__(self, colour: str, parent: Any = None) -> None:
@@ -42,16 +43,10 @@ class ClockTableModel(QAbstractTableModel):
     def item_id(self, row: int) -> str | None:
         return self._rows[row].uuid if 0 <= row < len(self._rows) else None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+    HEADERS = HEADERS
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._rows):

@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.services.listing import ItemListRow
 from app.ui.labels import deadline_text, level_label, state_label
+from app.ui.table_base import HeaderedTableModel
 
 COL_SERIAL, COL_RECEIVED, COL_REQUESTER, COL_CATEGORY, COL_REQUEST = range(5)
 COL_STATE, COL_LEVEL, COL_DEADLINE, COL_CADRE, COL_VILLAGE = range(5, 10)
@@ -24,7 +25,7 @@ RED, AMBER = QColor("#fde2e1"), QColor("#fff1cc")
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ItemTableModel(QAbstractTableModel):
+class ItemTableModel(HeaderedTableModel):
     """Holds ids in display order and a cache of loaded rows; `data()` never queries."""
 
     def __init__(self, on_sort: Callable[[str, bool], None] | None = None, parent: Any = None) -> None:
@@ -57,16 +58,10 @@ class ItemTableModel(QAbstractTableModel):
     def item_id(self, row: int) -> str | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+    HEADERS = HEADERS
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return HEADERS[section]
-        return None
+    def row_total(self) -> int:
+        return len(self._ids)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
