@@ -52,6 +52,8 @@ def register_item(
         raise DomainError(f"“{ledger.name}”没有“{category}”这个分类")
     if source not in config.sources:
         raise DomainError(f"信息来源“{source}”不在可选范围内：{'、'.join(config.sources)}")
+    if source == "走访" and source_detail.strip() and source_detail.strip() not in config.five_visits:
+        raise DomainError(f"走访应注明“五访五问”中的一项：{'、'.join(config.five_visits)}")
     if received_on > today:
         raise DomainError(f"受理日期{received_on:%Y-%m-%d}不能晚于今天")
     if not request.strip():
@@ -61,8 +63,8 @@ def register_item(
         raise DomainError("诉求人不在本村名册中，请先登记诉求人")
     if responsible_cadre_id is not None:
         cadre = session.get(Cadre, responsible_cadre_id)
-        if cadre is None or cadre.village_id != village_id:
-            raise DomainError("责任人不是本村登记的干部")
+        if cadre is None or cadre.village_id != village_id or not cadre.active:
+            raise DomainError("责任人不是本村在任的干部")
     year = received_on.year
     seq = _next_seq(session, village_id, ledger.id, year)  # type: ignore[arg-type]
     item = Item(

@@ -1063,3 +1063,11 @@ def test_an_edit_that_changes_nothing_is_refused_and_not_recorded(engine, settin
         )
     with UnitOfWork(engine) as uow:
         assert len(history(uow.session, item.id)) == 1
+
+
+def test_a_visit_must_name_one_of_the_five_visits(engine, settings, village):
+    with UnitOfWork(engine) as uow, pytest.raises(DomainError, match="五访五问"):
+        register_item(uow=uow, config=settings.ledgers, village_id=village.village_id,
+                      ledger_key="minsheng", category="土地流转", person_id=village.person_id,
+                      source="走访", source_detail="随便聊聊", received_on=date(2026, 9, 28),
+                      request="土地撂荒", actor="杨运润", today=date(2026, 9, 28))
