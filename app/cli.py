@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 from sqlmodel import select
 
 from app import cli_text
+from app.cli_forms import FORM_COMMANDS, add_form_commands
 from app.models import Village
 from app.services.context import Settings, load_settings
 from app.services.demo import build_demo
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gui", parents=[common], help="打开图形界面（默认）")
     p.add_argument("--screenshot", type=Path, metavar="FILE.png", help="在后台渲染窗口并保存截图后退出")
     p.add_argument("--page", help="打开的页面：dashboard、minsheng、kunnan、wending、all、meeting、settings")
+    add_form_commands(sub, common)
     return parser
 
 
@@ -222,6 +224,7 @@ COMMANDS = {
     "todo": _cmd_todo,
     "ledgers": _cmd_ledgers,
     "gui": _cmd_gui,
+    **FORM_COMMANDS,
 }
 
 
