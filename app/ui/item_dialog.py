@@ -1,6 +1,7 @@
 """一事一档: one item's whole record, history and deadline, with buttons for exactly the allowed actions."""
 
 from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.exports.forms_pdf import write_item_sheet, write_receipt
 from app.models import SupervisionNotice
 from app.models.enums import Action, ItemState, Level, Satisfaction
 from app.services.clocks import OK, OVERDUE, STATUS_LABELS, WARNING
@@ -27,6 +29,7 @@ from app.ui.action_forms import ESCALATE_TEXT, FORMS, ActionForm, CloseSupervisi
 from app.ui.hub import EventHub
 from app.ui.labels import level_label
 from app.ui.messages import show_error
+from app.ui.pdf_preview import PdfPreviewDialog
 from app.ui.timeline import TimelineView
 
 DASH = "—"
@@ -242,11 +245,38 @@ class ItemDialog(QDialog):
             self.action_buttons[action] = button
             self.button_row.addWidget(button)
         self.button_row.addStretch(1)
+        self.print_buttons = {}
+        for kind, text in (("sheet", "打印一事一档"), ("receipt", "打印回执")):
+            button = QPushButton(text)
+            button.clicked.connect(partial(self.print_form, kind))
+            self.print_buttons[kind] = button
+            self.button_row.addWidget(button)
         close = QPushButton("关闭")
         close.clicked.connect(self.reject)
         self.button_row.addWidget(close)
         first = next(iter(self.action_buttons.values()), close)
         first.setFocus()
+
+    # printing
+    def form_pdf(self, kind: str) -> Path:
+        """Write the 一事一档 sheet or the receipt for this item into the print folder."""
+        detail = self.workspace.detail(self.item_id).detail
+        folder = self.workspace.data_dir / "print"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = "一事一档" if kind == "sheet" else "回执"
+        out = folder / f"{detail.item.serial}-{name}.pdf"
+        writer = write_item_sheet if kind == "sheet" else write_receipt
+        return writer(detail, out)
+
+    @Slot()
+    def print_form(self, kind: str) -> None:
+        try:
+            path = self.form_pdf(kind)
+            preview = PdfPreviewDialog(path, path.stem, self)
+        except Exception as exc:
+            show_error(self, exc, "无法生成打印文件")
+            return
+        preview.exec()
 
     # showing
     def reload(self) -> bool:

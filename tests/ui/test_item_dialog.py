@@ -303,3 +303,14 @@ def test_enter_in_a_one_line_field_saves(open_dialog, qtbot, workspace, item):
     qtbot.keyClick(form.inputs["month"], Qt.Key.Key_Return)
     assert form.result() == form.DialogCode.Accepted
     check(workspace, dialog, ItemState.PUBLISHED, 4)
+
+
+def test_the_item_page_prints_its_sheet_and_receipt(open_dialog, item, workspace):
+    import subprocess
+
+    dialog = open_dialog(item.id)
+    assert set(dialog.print_buttons) == {"sheet", "receipt"}
+    for kind, title in (("sheet", "一事一档"), ("receipt", "回执")):
+        path = dialog.form_pdf(kind)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+        assert item.serial in text.replace(" ", "") and title in text
