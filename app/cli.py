@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from app import cli_text
 from app.cli_forms import FORM_COMMANDS, add_form_commands
+from app.cli_posting import POSTING_COMMANDS, add_posting_commands
 from app.models import Village
 from app.services.context import Settings, load_settings
 from app.services.demo import build_demo
@@ -87,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", type=Path, metavar="FILE.png", help="在后台渲染窗口并保存截图后退出")
     p.add_argument("--page", help="打开的页面：dashboard、minsheng、kunnan、wending、all、meeting、settings")
     add_form_commands(sub, common)
+    add_posting_commands(sub, common)
     return parser
 
 
@@ -225,6 +227,7 @@ COMMANDS = {
     "ledgers": _cmd_ledgers,
     "gui": _cmd_gui,
     **FORM_COMMANDS,
+    **POSTING_COMMANDS,
 }
 
 

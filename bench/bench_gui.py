@@ -208,7 +208,24 @@ def write_report(out: Path, db: Path, raw: dict[str, float], ui: dict[str, float
         "trigram) is the next step if townships find it slow.",
         "",
     ]
-    out.write_text("\n".join(lines), encoding="utf-8")
+    replace_section(
+        out,
+        "## The window (issue 3)",
+        "\n".join(lines[lines.index("## The window (issue 3)") :]),
+        "\n".join(lines[: lines.index("## The window (issue 3)")]),
+    )
+
+
+def replace_section(path: Path, heading: str, body: str, preamble: str) -> None:
+    """Rewrite one '## ' section of the report, keeping every other section as it is."""
+    text = path.read_text(encoding="utf-8") if path.exists() else preamble + "\n"
+    if heading not in text:
+        text = text.rstrip("\n") + "\n\n" + body
+    else:
+        start = text.index(heading)
+        nxt = text.find("\n## ", start + len(heading))
+        text = text[:start] + body.rstrip("\n") + "\n" + (text[nxt:] if nxt >= 0 else "")
+    path.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
 
 
 def main() -> None:

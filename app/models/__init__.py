@@ -11,6 +11,7 @@ from app.models.base import metadata
 from app.models.item import Item, ItemEvent
 from app.models.ledger import Category, Ledger
 from app.models.person import Household, Person
+from app.models.posting import PostingRecord
 from app.models.village import Cadre, Village
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "Meeting",
     "MeetingDecision",
     "Person",
+    "PostingRecord",
     "SatisfactionRating",
     "SupervisionNotice",
     "Village",

@@ -21,6 +21,7 @@ from app.services.identity import validate_phone
 from app.services.listing import ItemFilter, ItemListRow, list_item_ids, load_rows
 from app.services.meetings import ItemDecision, MeetingResult, record_meeting
 from app.services.people import create_person, find_people
+from app.services.posting import Posted, Posting, build_posting, mark_posted, record_posting
 from app.services.privacy import PrivacyPolicy, load_privacy
 from app.services.privacy import save_privacy as write_privacy
 from app.services.queries import (
@@ -291,3 +292,32 @@ class Workspace:
 
     def save_privacy(self, policies: dict[str, PrivacyPolicy]) -> dict[str, PrivacyPolicy]:
         return write_privacy(self.data_dir, policies)
+
+    # 晒账 (wall posting)
+    def posting(
+        self, *, village_id: int, month: str, period_from: date | None = None, period_to: date | None = None
+    ) -> Posting:
+        """The month's posting with every text already masked per the ledgers' privacy rules."""
+        with UnitOfWork(self.engine) as uow:
+            return build_posting(
+                uow.session,
+                settings=self.settings,
+                village_id=village_id,
+                month=month,
+                privacy=self.privacy(),
+                today=self.today(),
+                period_from=period_from,
+                period_to=period_to,
+            )
+
+    def record_posting(self, posting: Posting, file_hash: str) -> None:
+        with UnitOfWork(self.engine) as uow:
+            record_posting(uow=uow, posting=posting, file_hash=file_hash, today=self.today())
+            uow.commit()
+
+    def mark_posted(self, *, village_id: int, month: str, actor: str) -> Posted:
+        """The printed posting is on the wall: its signed items become 已晒账."""
+        with UnitOfWork(self.engine) as uow:
+            posted = mark_posted(uow=uow, village_id=village_id, month=month, on=self.today(), actor=actor)
+            uow.commit()
+            return posted

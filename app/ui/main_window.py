@@ -18,6 +18,7 @@ from app.ui.hub import EventHub
 from app.ui.item_dialog import ItemDialog
 from app.ui.ledger_page import LedgerPage
 from app.ui.meeting_page import MeetingPage
+from app.ui.posting_page import PostingPage
 from app.ui.prefs import Prefs
 from app.ui.register_dialog import RegisterDialog
 from app.ui.settings_page import SettingsPage
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
             self._add_page(ledger.key, ledger.name, page)
         self._add_page("all", "全部事项", LedgerPage(self.workspace, self.hub, self.prefs, None, "全部事项"))
         self._add_page("meeting", "议账会议", MeetingPage(self.workspace, self.hub, self.actor))
+        self._add_page("posting", "月度晒账", PostingPage(self.workspace, self.hub, self.actor))
         self._add_page(
             "settings", "设置", SettingsPage(self.workspace, self.hub, self.prefs, self._set_text_size)
         )

@@ -14,7 +14,9 @@ ALLOWED = {
     "services": {"models", "store", "errors", "resources"},
     "exports": {"services", "models", "errors", "resources"},
     "ui": {"services", "models", "exports", "errors", "resources"},
-    "cli": {"services", "models", "store", "exports", "errors", "resources", "cli_text", "application", "cli"},
+    "cli": {
+        "services", "models", "store", "exports", "errors", "resources", "cli_text", "application", "cli"
+    },
     "cli_text": {"services", "models", "store", "errors"},
     "application": {"ui", "services", "models", "store", "exports", "errors", "resources"},
 }

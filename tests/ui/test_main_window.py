@@ -135,6 +135,7 @@ def test_main_window_pages_and_dashboard_follow_changes(qtbot, workspace, prefs,
         "稳定工作台账",
         "全部事项",
         "议账会议",
+        "月度晒账",
         "设置",
     ]
     window.show_page("kunnan")
