@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.exports.forms_pdf import write_contact_cards
 from app.exports.wall_pdf import write_wall_posting
-from app.services.posting import Posting
+from app.services.posting import Posting, default_period
 from app.services.workspace import Workspace
 from app.ui.hub import EventHub
 from app.ui.messages import confirm, show_error, show_info
@@ -90,6 +90,7 @@ class PostingPage(QWidget):
         ):
             row.addWidget(widget)
         row.addStretch(1)
+        row.addWidget(self.card_button)
         self._set_ready(False)
         return row
 
@@ -107,8 +108,14 @@ class PostingPage(QWidget):
             y, m = divmod(today.year * 12 + today.month - 1 - back, 12)
             self.month_box.addItem(f"{y}年{m + 1}月", f"{y}-{m + 1:02d}")
         self.month_box.setCurrentIndex(1 if today.day <= 15 else 0)  # early in a month: last month's
-        self.from_edit.setDate(QDate(today.year, today.month, today.day))
-        self.to_edit.setDate(QDate(today.year, today.month, today.day).addDays(9))
+        self.month_box.currentIndexChanged.connect(lambda _i: self._default_period())
+        self._default_period()
+
+    def _default_period(self) -> None:
+        """The usual 公示期 for the chosen month (the user may change it before generating)."""
+        start, end = default_period(self.month_box.currentData(), self.workspace.today())
+        self.from_edit.setDate(QDate(start.year, start.month, start.day))
+        self.to_edit.setDate(QDate(end.year, end.month, end.day))
 
     def _set_ready(self, ready: bool) -> None:
         for button in (self.print_button, self.save_button, self.posted_button):
