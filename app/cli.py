@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -262,6 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DomainError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # output piped into `head` and cut short: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         print(f"程序内部错误：{type(exc).__name__}: {first}", file=sys.stderr)
