@@ -14,6 +14,7 @@ from sqlmodel import select
 from app import cli_text
 from app.cli_forms import FORM_COMMANDS, add_form_commands
 from app.cli_posting import POSTING_COMMANDS, add_posting_commands
+from app.cli_workbook import WORKBOOK_COMMANDS, add_workbook_commands
 from app.models import Village
 from app.services.context import Settings, load_settings
 from app.services.demo import build_demo
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--page", help="打开的页面：dashboard、minsheng、kunnan、wending、all、meeting、settings")
     add_form_commands(sub, common)
     add_posting_commands(sub, common)
+    add_workbook_commands(sub, common)
     return parser
 
 
@@ -229,6 +231,7 @@ COMMANDS = {
     "gui": _cmd_gui,
     **FORM_COMMANDS,
     **POSTING_COMMANDS,
+    **WORKBOOK_COMMANDS,
 }
 
 

@@ -1,0 +1,73 @@
+"""The upward report command: `taizhang export-xlsx [--month YYYY-MM] [--village CODE] --out FILE.xlsx`.
+
+`app/cli.py` wires it in: `add_workbook_commands(sub, common)` in `build_parser`, and the handler in
+`WORKBOOK_COMMANDS` joins its `COMMANDS`.
+"""
+
+import argparse
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from app.exports.workbook import write_report_workbook
+from app.models import Village
+from app.services.context import Settings
+from app.services.errors import DomainError
+from app.services.report_data import build_report
+from app.services.statistics import Period
+from app.store.uow import UnitOfWork
+
+
+class WorkbookContext(Protocol):
+    engine: Engine
+    settings: Settings
+    today: date
+
+
+def _month(text: str) -> str:
+    try:
+        Period.month(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"月份应写作YYYY-MM：{text}") from exc
+    return text
+
+
+def add_workbook_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser(
+        "export-xlsx", parents=[common], help="导出上报工作簿（Excel：汇总、各台账、上报、逾期、办理记录）"
+    )
+    p.add_argument("--month", type=_month, help="只导出这个月受理或有办理记录的事项，YYYY-MM（默认全部）")
+    p.add_argument("--village", help="只导出这个村（行政区划代码；默认库中全部村，乡镇库即为全镇汇总）")
+    p.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="保存为该Excel文件")
+
+
+def _cmd_export_xlsx(args: argparse.Namespace, ctx: WorkbookContext) -> int:
+    with UnitOfWork(ctx.engine) as uow:
+        ids: list[int] | None = None
+        if args.village is not None:
+            village = uow.session.exec(select(Village).where(Village.code == args.village)).first()
+            if village is None:
+                raise DomainError(f"数据库中没有行政区划代码为{args.village}的村")
+            ids = [village.id]  # type: ignore[list-item]
+        report = build_report(
+            uow.session, settings=ctx.settings, month=args.month, village_ids=ids, today=ctx.today
+        )
+    out: Path = args.out
+    if out.suffix.lower() != ".xlsx":
+        raise DomainError("上报工作簿请保存为 .xlsx 文件")
+    write_report_workbook(report, out)
+    m = report.meta
+    when = f"{args.month}月" if args.month else "全部"
+    print(f"已导出{m.exporter_name}（{m.exporter_code}）{when}上报工作簿：{out}")
+    for name, n in m.row_counts:
+        print(f"  {name}：{n}行")
+    return 0
+
+
+WORKBOOK_COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
+    "export-xlsx": _cmd_export_xlsx,
+}

@@ -1,0 +1,236 @@
+"""The upward report as an Excel workbook (openpyxl write-only mode: a county's 100,000 items in
+little memory).
+
+Sheets in order: 汇总, one sheet per ledger, 上报事项, 逾期事项, 历史, and a hidden `_meta` sheet of
+key/value rows for the importer (format_version, exporter_code, exported_at, app_version, row
+counts, the data checksum). Every visible sheet has a title row, a bold shaded header with borders,
+widths from the content, the header frozen, an autofilter, A4 landscape fitted to the page width and
+the header rows repeated on every printed page.
+
+Text is always written as a text cell: ID numbers and phones keep every digit (format "@"), and user
+text starting with = + - @ stays text, never a formula (data type "s" forced, quote prefix set so
+Excel/WPS keep it text when the cell is edited). Dates are real dates. The file is written to a
+temporary file in the target folder and renamed over the target.
+"""
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from app.services.report_data import (
+    CODE,
+    DATE,
+    DATETIME,
+    FIGURE_LABELS,
+    INT,
+    PERCENT,
+    RATIO,
+    Report,
+    Table,
+)
+
+__all__ = ["write_report_workbook"]
+
+Progress = Callable[[int, int], None]
+
+_THIN = Side(style="thin", color="808080")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+HEADER_FONT = Font(name="宋体", bold=True, size=11)
+HEADER_FILL = PatternFill("solid", fgColor="D9E1F2")
+TITLE_FONT = Font(name="宋体", bold=True, size=14)
+BODY_FONT = Font(name="宋体", size=11)
+WRAP = Alignment(vertical="top", wrap_text=True)
+TOP = Alignment(vertical="top")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+FORMATS = {
+    CODE: "@",
+    DATE: "yyyy-mm-dd",
+    DATETIME: "yyyy-mm-dd hh:mm:ss",
+    INT: "0",
+    RATIO: "0.00%",
+    PERCENT: "0.00",
+}
+WIDTHS = {CODE: 14, DATE: 12, DATETIME: 19, INT: 8, RATIO: 10, PERCENT: 10}
+RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")
+PROGRESS_EVERY = 500
+
+
+def _width(table: Table, index: int) -> float:
+    """A width from the header and the first rows: wide enough to read, never wider than 50."""
+    column = table.columns[index]
+    longest = _chars(column.header) + 2
+    for row in table.rows[:200]:
+        value = row[index]
+        if isinstance(value, str):
+            longest = max(longest, _chars(value.split("\n", 1)[0]))
+    base = WIDTHS.get(column.kind, 10)
+    return float(min(max(base, longest + 1), 50))
+
+
+def _chars(text: str) -> int:
+    """Display width: a Chinese character is as wide as two Latin ones."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _cell(ws: Any, value: Any, kind: str, *, style: bool = True) -> WriteOnlyCell:
+    if isinstance(value, str):
+        cell = WriteOnlyCell(ws, value=None)
+        cell.value = value
+        cell.data_type = "s"  # never a formula, whatever the text starts with
+        if value.startswith(RISKY):
+            cell.quotePrefix = True
+        if kind == CODE:
+            cell.number_format = "@"
+    else:
+        cell = WriteOnlyCell(ws, value=value)
+        if isinstance(value, datetime):
+            cell.number_format = FORMATS[DATETIME]
+        elif isinstance(value, date):
+            cell.number_format = FORMATS[DATE]
+        elif kind in FORMATS and value is not None:
+            cell.number_format = FORMATS[kind]
+    if style:
+        cell.font = BODY_FONT
+        cell.border = BORDER
+        cell.alignment = WRAP if isinstance(value, str) and len(value) > 12 else TOP
+    return cell
+
+
+def _header(ws: Any, headers: tuple[str, ...]) -> list[WriteOnlyCell]:
+    cells = []
+    for text in headers:
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"
+        cell.font = HEADER_FONT
+        cell.fill = HEADER_FILL
+        cell.border = BORDER
+        cell.alignment = CENTER
+        cells.append(cell)
+    return cells
+
+
+def _title(ws: Any, text: str) -> list[WriteOnlyCell]:
+    cell = WriteOnlyCell(ws, value=text)
+    cell.data_type = "s"
+    cell.font = TITLE_FONT
+    return [cell]
+
+
+def _print_setup(ws: Any, ncols: int, nrows: int, header_row: int = 2) -> None:
+    """Before any append(): frozen header, autofilter, A4 landscape fit to width, repeated header."""
+    last = get_column_letter(max(ncols, 1))
+    ws.freeze_panes = f"A{header_row + 1}"
+    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + max(nrows, 1)}"
+    ws.print_title_rows = f"1:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4 if hasattr(ws, "PAPERSIZE_A4") else 9
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+
+
+def _write_table(wb: Workbook, table: Table, tick: Callable[[int], None]) -> None:
+    ws = wb.create_sheet(table.name)
+    _print_setup(ws, len(table.columns), len(table.rows))
+    for i in range(len(table.columns)):
+        ws.column_dimensions[get_column_letter(i + 1)].width = _width(table, i)
+    ws.append(_title(ws, table.title))
+    ws.append(_header(ws, table.headers))
+    kinds = [c.kind for c in table.columns]
+    for row in table.rows:
+        ws.append([_cell(ws, v, k) for v, k in zip(row, kinds, strict=True)])
+        tick(1)
+
+
+def _write_summary(wb: Workbook, report: Report) -> None:
+    ws = wb.create_sheet("汇总")
+    by_ledger = report.summary_by_ledger
+    ncols = max(len(by_ledger.columns), 2)
+    nrows = len(report.summary.rows)
+    _print_setup(ws, 2, nrows)
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 14
+    for i in range(2, ncols):
+        ws.column_dimensions[get_column_letter(i + 1)].width = 12
+    ws.append(_title(ws, report.summary.title))
+    ws.append(_header(ws, report.summary.headers))
+    for (label, value), (_key, _label, kind) in zip(report.summary.rows, FIGURE_LABELS, strict=True):
+        ws.append([_cell(ws, label, "text"), _cell(ws, value, kind)])
+    ws.append([])
+    ws.append(_title(ws, by_ledger.title))
+    ws.append(_header(ws, by_ledger.headers))
+    kinds = [c.kind for c in by_ledger.columns]
+    for row in by_ledger.rows:
+        ws.append([_cell(ws, v, k) for v, k in zip(row, kinds, strict=True)])
+
+
+def _write_meta(wb: Workbook, report: Report, sheet_names: list[str]) -> None:
+    ws = wb.create_sheet("_meta")
+    ws.sheet_state = "hidden"
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 70
+    m = report.meta
+    rows: list[tuple[str, Any]] = [
+        ("format_version", m.format_version),
+        ("exporter_code", m.exporter_code),
+        ("exporter_name", m.exporter_name),
+        ("exporter_kind", m.exporter_kind),
+        ("village_codes", ",".join(m.village_codes)),
+        ("month", m.month or ""),
+        ("as_of", m.as_of.isoformat()),
+        ("exported_at", m.exported_at.isoformat(timespec="seconds") + "+08:00"),
+        ("app_version", m.app_version),
+        ("sheets", ",".join(sheet_names)),
+        *((f"rows:{name}", str(n)) for name, n in m.row_counts),
+        ("checksum_sha256", m.checksum),
+    ]
+    ws.append([_cell(ws, "key", CODE, style=False), _cell(ws, "value", CODE, style=False)])
+    for key, value in rows:
+        ws.append([_cell(ws, key, CODE, style=False), _cell(ws, str(value), CODE, style=False)])
+
+
+def write_report_workbook(report: Report, out: Path, progress: Progress | None = None) -> str:
+    """Write the workbook to `out` (atomically); return the sha256 of the file written."""
+    out = Path(out)
+    total = sum(len(t.rows) for t in report.data_tables)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+            progress(done, total)
+
+    if progress is not None:
+        progress(0, total)
+    wb = Workbook(write_only=True)
+    _write_summary(wb, report)
+    for table in report.data_tables:
+        _write_table(wb, table, tick)
+    names = ["汇总", *(t.name for t in report.data_tables)]
+    _write_meta(wb, report, names)
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx.tmp", dir=out.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        wb.save(tmp)
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        os.replace(tmp, out)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return digest

@@ -1,0 +1,604 @@
+"""The upward report (上报工作簿) as plain data: what `app.exports.workbook` writes, sheet by sheet.
+
+`build_report` reads one scope (one village, or every village of a township/county database) and
+returns frozen dataclasses: the meta data the importer trusts, the county's figures
+(`compute_statistics`, docs/statistics.md), one table per ledger with every field of every item under
+Chinese headers, 上报事项, 逾期事项 and 历史. No Qt and no openpyxl here.
+
+Which rows a report holds
+- No month: every item of the scope and every event of those items.
+- A month (YYYY-MM): the items received in that month **or** with any history event dated in that
+  month (so the receiver gets everything that changed: an item received in August and settled in
+  October is in the October report, with its whole current record), and the events dated in that
+  month (earlier events travelled in earlier reports; events are matched by UUID + 序号).
+  The figures use the period rule of docs/statistics.md (the cohort received in the month).
+- 上报事项 and 逾期事项 are the to-do lists as of `today`, for the whole scope whatever the month:
+  an item waiting at the township or overdue for months with nothing happening is exactly what the
+  upper level must see. Their rows carry the item's UUID, so they match items of earlier reports.
+- Voided items are listed (with 作废原因) but left out of the figures, as everywhere.
+
+Exporter code: the village's 12-digit code for one village; the township's 9-digit code when the
+scope holds several villages of one township; the county's 6-digit code for several townships.
+
+The checksum (`Meta.checksum`) is the sha256 of a canonical JSON of every data table (ledger
+tables, 上报事项, 逾期事项, 历史: sheet name, headers and rows, see `canonical_value`), so an
+importer recomputes it from the cells it reads and detects any hand edit.
+"""
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from importlib import metadata
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col, select
+
+from app.models import Cadre, Item, ItemEvent, Ledger, Person, Village
+from app.models.enums import Action, ItemState, Level, Satisfaction
+from app.services.clocks import STATUS_LABELS
+from app.services.context import Settings
+from app.services.errors import DomainError
+from app.services.queries import clock_rows, overdue_rows
+from app.services.statistics import LEVELS, Period, compute_statistics
+
+FORMAT_VERSION = "1"
+BEIJING = timezone(timedelta(hours=8), "CST")
+
+# Column kinds: how the workbook writes a column.
+TEXT = "text"  # user text: always a text cell, never a formula
+CODE = "code"  # ID numbers, phones, codes, UUIDs: text cells with the "@" format
+DATE = "date"
+DATETIME = "datetime"  # Beijing time, to the second
+INT = "int"
+RATIO = "ratio"  # 0.9924 shown as 99.24%
+PERCENT = "percent"  # 66.67 shown as 66.67 (already percent)
+
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    kind: str = TEXT
+
+
+@dataclass(frozen=True)
+class Table:
+    """One sheet's data: its name, the title row above the header, the columns and the rows."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+
+@dataclass(frozen=True)
+class Meta:
+    format_version: str
+    exporter_code: str
+    exporter_name: str
+    exporter_kind: str  # village / township / county
+    village_codes: tuple[str, ...]
+    month: str | None
+    as_of: date
+    exported_at: datetime  # Beijing time, naive, to the second
+    app_version: str
+    row_counts: tuple[tuple[str, int], ...]
+    checksum: str
+
+
+@dataclass(frozen=True)
+class Report:
+    meta: Meta
+    figures: dict[str, Any]  # compute_statistics for the scope and month
+    summary: Table  # 汇总: the totals as 指标/数值 rows
+    summary_by_ledger: Table  # 汇总: the same figures per ledger
+    ledgers: tuple[Table, ...]
+    escalated: Table
+    overdue: Table
+    history: Table
+    ledger_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def data_tables(self) -> tuple[Table, ...]:
+        """The tables the checksum covers, in sheet order."""
+        return (*self.ledgers, self.escalated, self.overdue, self.history)
+
+
+# ------------------------------------------------------------------------------------------
+# canonical form and checksum
+# ------------------------------------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """Text as a workbook can hold it: line ends as \\n, no XML-illegal control characters."""
+    return _ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def canonical_value(value: Any) -> Any:
+    """The value as the checksum sees it, the same whether it comes from the database or is read back
+    from the workbook: empty → None, a date (or a datetime at midnight) → YYYY-MM-DD, a datetime →
+    YYYY-MM-DDTHH:MM:SS, a whole float → int."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        value = value.replace(microsecond=0, tzinfo=None)
+        if value.time() == datetime.min.time():
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def checksum(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> str:
+    """sha256 over [[sheet name, headers, rows], …] as compact, sorted-key UTF-8 JSON."""
+    doc = [
+        [name, list(headers), [[canonical_value(v) for v in row] for row in rows]]
+        for name, headers, rows in tables
+    ]
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------
+# labels
+# ------------------------------------------------------------------------------------------
+
+
+def _label(enum: Any, value: str | None) -> str:
+    if not value:
+        return ""
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return value
+
+
+def _beijing(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
+
+
+def _text(value: str | None) -> str:
+    return clean_text(value or "")
+
+
+def app_version() -> str:
+    try:
+        return metadata.version("taizhang")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
+# ------------------------------------------------------------------------------------------
+# the tables
+# ------------------------------------------------------------------------------------------
+
+ITEM_COLUMNS = (
+    Column("编号", CODE),
+    Column("UUID", CODE),
+    Column("村", TEXT),
+    Column("村代码", CODE),
+    Column("台账", TEXT),
+    Column("分类", TEXT),
+    Column("年度", INT),
+    Column("年度序号", INT),
+    Column("诉求人", TEXT),
+    Column("诉求人UUID", CODE),
+    Column("性别", TEXT),
+    Column("身份证号", CODE),
+    Column("联系电话", CODE),
+    Column("村民小组", TEXT),
+    Column("住址", TEXT),
+    Column("信息来源", TEXT),
+    Column("五访五问", TEXT),
+    Column("受理日期", DATE),
+    Column("登记时间", DATETIME),
+    Column("登记人", TEXT),
+    Column("主要诉求及原因", TEXT),
+    Column("处理意见", TEXT),
+    Column("乡镇答复", TEXT),
+    Column("答复日期", DATE),
+    Column("承办部门", TEXT),
+    Column("交办日期", DATE),
+    Column("工作措施", TEXT),
+    Column("处理结果", TEXT),
+    Column("当事人意见", TEXT),
+    Column("满意度", TEXT),
+    Column("签字确认人", TEXT),
+    Column("签字日期", DATE),
+    Column("责任人", TEXT),
+    Column("责任人电话", CODE),
+    Column("状态", TEXT),
+    Column("当前层级", TEXT),
+    Column("最高到达层级", TEXT),
+    Column("本级起算日期", DATE),
+    Column("就地办结", TEXT),
+    Column("办结层级", TEXT),
+    Column("办结日期", DATE),
+    Column("办结前状态", TEXT),
+    Column("重新办理次数", INT),
+    Column("晒账月份", CODE),
+    Column("作废原因", TEXT),
+    Column("作废日期", DATE),
+    Column("版本", INT),
+    Column("更新时间", DATETIME),
+)
+
+ESCALATED_COLUMNS = (
+    Column("编号", CODE),
+    Column("UUID", CODE),
+    Column("村", TEXT),
+    Column("台账", TEXT),
+    Column("分类", TEXT),
+    Column("诉求人", TEXT),
+    Column("受理日期", DATE),
+    Column("上报日期", DATE),
+    Column("状态", TEXT),
+    Column("当前层级", TEXT),
+    Column("当前时限", TEXT),
+    Column("到期日期", DATE),
+    Column("剩余天数", INT),
+    Column("时限状态", TEXT),
+)
+
+OVERDUE_COLUMNS = (
+    Column("编号", CODE),
+    Column("UUID", CODE),
+    Column("村", TEXT),
+    Column("台账", TEXT),
+    Column("分类", TEXT),
+    Column("诉求人", TEXT),
+    Column("状态", TEXT),
+    Column("当前层级", TEXT),
+    Column("逾期时限", TEXT),
+    Column("到期日期", DATE),
+    Column("逾期天数", INT),
+)
+
+HISTORY_COLUMNS = (
+    Column("UUID", CODE),
+    Column("编号", CODE),
+    Column("序号", INT),
+    Column("日期", DATE),
+    Column("记录时间", DATETIME),
+    Column("经办人", TEXT),
+    Column("办理事项", TEXT),
+    Column("原状态", TEXT),
+    Column("新状态", TEXT),
+    Column("说明", TEXT),
+    Column("更改内容", TEXT),
+)
+
+FIGURE_LABELS = (  # key of compute_statistics → 中文, kind
+    ("registered", "登记事项", INT),
+    ("settled", "办结事项", INT),
+    ("settlement_rate", "办结率", RATIO),
+    ("settled_share_village", "村级办结占比（%）", PERCENT),
+    ("settled_share_township", "乡镇办结占比（%）", PERCENT),
+    ("settled_share_county", "县级办结占比（%）", PERCENT),
+    ("settled_in_period", "本期办结", INT),
+    ("open", "办理中", INT),
+    ("escalated", "上报事项", INT),
+    ("reached_county", "上报到县", INT),
+    ("overdue", "逾期事项", INT),
+    ("reopened", "重新办理事项", INT),
+    ("ratings", "测评次数", INT),
+    ("satisfaction_rate", "满意率", RATIO),
+)
+
+
+def figure_values(block: dict[str, Any]) -> list[Any]:
+    """One figures block as the values of FIGURE_LABELS, in order."""
+    flat = dict(block)
+    for level in LEVELS:
+        flat[f"settled_share_{level}"] = block["settled_share_by_level"][level]
+    return [flat[key] for key, _label_, _kind in FIGURE_LABELS]
+
+
+def _scope_villages(session: Session, village_ids: list[int] | None) -> list[Village]:
+    stmt = select(Village).order_by(Village.code)
+    if village_ids is not None:
+        stmt = stmt.where(col(Village.id).in_(village_ids))
+    villages = list(session.exec(stmt).all())
+    if not villages:
+        raise DomainError("数据库中还没有村，无法导出上报工作簿")
+    return villages
+
+
+def _exporter(villages: list[Village]) -> tuple[str, str, str]:
+    if len(villages) == 1:
+        return villages[0].code, villages[0].name, "village"
+    if len({v.code[:9] for v in villages}) == 1:
+        return villages[0].code[:9], villages[0].township, "township"
+    if len({v.code[:6] for v in villages}) == 1:
+        return villages[0].code[:6], villages[0].county, "county"
+    raise DomainError("数据库中的村分属不同的县，请用 --village 指定要导出的村")
+
+
+def _item_rows(
+    session: Session, village_ids: list[int], period: Period | None
+) -> dict[int, list[tuple[Any, ...]]]:
+    """Item rows per ledger id, in serial order."""
+    cadre = aliased(Cadre)
+    stmt = (
+        select(Item, Village, Ledger.name, Person, cadre)  # type: ignore[call-overload]
+        .join(Village, col(Village.id) == col(Item.village_id))
+        .join(Ledger, col(Ledger.id) == col(Item.ledger_id))
+        .join(Person, col(Person.id) == col(Item.person_id))
+        .outerjoin(cadre, col(cadre.id) == col(Item.responsible_cadre_id))
+        .where(col(Item.village_id).in_(village_ids))
+    )
+    if period is not None:
+        changed = select(ItemEvent.item_id).where(
+            col(ItemEvent.on) >= period.start, col(ItemEvent.on) <= period.end
+        )
+        stmt = stmt.where(
+            or_(
+                (col(Item.received_on) >= period.start) & (col(Item.received_on) <= period.end),
+                col(Item.id).in_(changed),
+            )
+        )
+    out: dict[int, list[tuple[Any, ...]]] = {}
+    for item, village, ledger_name, person, cad in session.exec(stmt.order_by(Item.serial)).all():
+        out.setdefault(item.ledger_id, []).append(
+            (
+                item.serial,
+                item.id,
+                village.name,
+                village.code,
+                ledger_name,
+                _text(item.category),
+                item.year,
+                item.seq,
+                _text(person.name),
+                person.id,
+                _text(person.gender),
+                person.id_number or "",
+                _text(person.phone),
+                _text(person.group_name),
+                _text(person.address),
+                _text(item.source),
+                _text(item.source_detail),
+                item.received_on,
+                _beijing(item.registered_at),
+                _text(item.registered_by),
+                _text(item.request),
+                _text(item.decision),
+                _text(item.reply),
+                item.replied_on,
+                _text(item.department),
+                item.assigned_on,
+                _text(item.measures),
+                _text(item.outcome),
+                _text(item.requester_opinion),
+                _label(Satisfaction, item.satisfaction),
+                _text(item.signed_by),
+                item.signed_on,
+                _text(cad.name) if cad else "",
+                _text(cad.phone) if cad else "",
+                _label(ItemState, item.state),
+                _label(Level, item.level),
+                _label(Level, item.max_level),
+                item.level_started_on,
+                "是" if item.on_the_spot else "否",
+                _label(Level, item.settled_level),
+                item.settled_on,
+                _label(ItemState, item.settled_from_state),
+                item.reopen_count,
+                item.published_month or "",
+                _text(item.void_reason),
+                item.voided_on,
+                item.version,
+                _beijing(item.updated_at),
+            )
+        )
+    return out
+
+
+def _history_rows(
+    session: Session, village_ids: list[int], period: Period | None
+) -> tuple[tuple[Any, ...], ...]:
+    stmt = (
+        select(ItemEvent, Item.serial)
+        .join(Item, col(Item.id) == col(ItemEvent.item_id))
+        .where(col(Item.village_id).in_(village_ids))
+    )
+    if period is not None:
+        stmt = stmt.where(col(ItemEvent.on) >= period.start, col(ItemEvent.on) <= period.end)
+    rows = []
+    for ev, serial in session.exec(stmt.order_by(col(Item.serial), col(ItemEvent.seq))).all():
+        rows.append(
+            (
+                ev.item_id,
+                serial,
+                ev.seq,
+                ev.on,
+                _beijing(ev.at),
+                _text(ev.actor),
+                _label(Action, ev.action),
+                _label(ItemState, ev.from_state),
+                _label(ItemState, ev.to_state),
+                _text(ev.note),
+                _text(ev.changes if ev.changes not in ("{}", "") else ""),
+            )
+        )
+    return tuple(rows)
+
+
+def _waiting_rows(
+    session: Session, settings: Settings, today: date, village_ids: list[int]
+) -> tuple[tuple[Any, ...], ...]:
+    """Open items now at the township or county, with the limit that matters most."""
+    rows = [r for r in clock_rows(session, settings, today, village_ids) if r.level != Level.VILLAGE.value]
+    started: dict[str, date] = dict(
+        session.exec(
+            select(col(Item.id), col(Item.level_started_on)).where(col(Item.id).in_([r.uuid for r in rows]))
+        ).all()
+    )
+    received: dict[str, date] = dict(
+        session.exec(
+            select(col(Item.id), col(Item.received_on)).where(col(Item.id).in_([r.uuid for r in rows]))
+        ).all()
+    )
+    return tuple(
+        (
+            r.serial,
+            r.uuid,
+            r.village,
+            r.ledger,
+            _text(r.category),
+            _text(r.requester),
+            received[r.uuid],
+            started[r.uuid],
+            _label(ItemState, r.state),
+            _label(Level, r.level),
+            r.limit,
+            r.due,
+            r.days_left,
+            STATUS_LABELS.get(r.status, "无时限"),
+        )
+        for r in rows
+    )
+
+
+def _overdue_table_rows(
+    session: Session, settings: Settings, today: date, village_ids: list[int]
+) -> tuple[tuple[Any, ...], ...]:
+    return tuple(
+        (
+            r.serial,
+            r.uuid,
+            r.village,
+            r.ledger,
+            _text(r.category),
+            _text(r.requester),
+            _label(ItemState, r.state),
+            _label(Level, r.level),
+            r.limit,
+            r.due,
+            -(r.days_left or 0),
+        )
+        for r in overdue_rows(session, settings, today, village_ids)
+    )
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (≤31 characters, none of []:*?/\\)."""
+    base = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31] or "台账"
+    candidate, n = base, 2
+    while candidate in taken or candidate in ("汇总", "上报事项", "逾期事项", "历史", "_meta"):
+        suffix = f"_{n}"
+        candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def build_report(
+    session: Session,
+    *,
+    settings: Settings,
+    month: str | None,
+    village_ids: list[int] | None,
+    today: date,
+    now: datetime | None = None,
+) -> Report:
+    """The upward report of the scope (all villages when `village_ids` is None) for a month or all."""
+    villages = _scope_villages(session, village_ids)
+    ids = [v.id for v in villages if v.id is not None]
+    code, name, kind = _exporter(villages)
+    period = Period.month(month) if month else None
+    scope_text = f"{name}（{code}）"
+    when = f"{month[:4]}年{int(month[5:])}月" if month else "全部"
+
+    figures = compute_statistics(
+        session, rules=settings.rules, cal=settings.calendar, today=today, village_ids=ids, period=period
+    )
+    ledgers = list(session.exec(select(Ledger).order_by(col(Ledger.sort_order), col(Ledger.id))).all())
+    by_ledger = _item_rows(session, ids, period)
+    taken: set[str] = set()
+    ledger_tables = tuple(
+        Table(
+            name=_sheet_name(ledger.name, taken),
+            title=f"{scope_text}{ledger.name}（{when}）",
+            columns=ITEM_COLUMNS,
+            rows=tuple(by_ledger.get(ledger.id or -1, ())),
+        )
+        for ledger in ledgers
+        if ledger.active or ledger.id in by_ledger
+    )
+    escalated = Table(
+        "上报事项",
+        f"{scope_text}上报事项（截至{today:%Y年%m月%d日}在乡镇、县办理中）",
+        ESCALATED_COLUMNS,
+        _waiting_rows(session, settings, today, ids),
+    )
+    overdue = Table(
+        "逾期事项",
+        f"{scope_text}逾期事项（截至{today:%Y年%m月%d日}）",
+        OVERDUE_COLUMNS,
+        _overdue_table_rows(session, settings, today, ids),
+    )
+    history = Table(
+        "历史", f"{scope_text}办理记录（{when}）", HISTORY_COLUMNS, _history_rows(session, ids, period)
+    )
+
+    summary = Table(
+        "汇总",
+        f"{scope_text}三本台账统计汇总（{when}，截至{today:%Y年%m月%d日}）",
+        (Column("指标", TEXT), Column("数值", TEXT)),
+        tuple(
+            (label, value)
+            for (_k, label, _kind), value in zip(FIGURE_LABELS, figure_values(figures), strict=True)
+        ),
+    )
+    names = {ledger.key: ledger.name for ledger in ledgers}
+    summary_by_ledger = Table(
+        "汇总",
+        "分台账统计",
+        (Column("台账", TEXT), *(Column(label, k) for _key, label, k in FIGURE_LABELS)),
+        tuple(
+            (names.get(key, key), *figure_values(block))
+            for key, block in figures.get("by_ledger", {}).items()
+        ),
+    )
+    data = (*ledger_tables, escalated, overdue, history)
+    meta = Meta(
+        format_version=FORMAT_VERSION,
+        exporter_code=code,
+        exporter_name=name,
+        exporter_kind=kind,
+        village_codes=tuple(v.code for v in villages),
+        month=month,
+        as_of=today,
+        exported_at=_beijing(now or datetime.now(UTC)) or datetime.min,
+        app_version=app_version(),
+        row_counts=tuple((t.name, len(t.rows)) for t in data),
+        checksum=checksum((t.name, t.headers, t.rows) for t in data),
+    )
+    return Report(
+        meta=meta,
+        figures=figures,
+        summary=summary,
+        summary_by_ledger=summary_by_ledger,
+        ledgers=ledger_tables,
+        escalated=escalated,
+        overdue=overdue,
+        history=history,
+        ledger_names=names,
+    )
