@@ -33,6 +33,7 @@ from app.services.queries import (
     with_status,
 )
 from app.services.registration import register_item
+from app.services.report_data import Report, build_report
 from app.services.statistics import Period, compute_statistics
 from app.services.villages import add_cadre, category_names, create_village, sync_ledgers
 from app.services.workflow import allowed_actions
@@ -321,3 +322,11 @@ class Workspace:
             posted = mark_posted(uow=uow, village_id=village_id, month=month, on=self.today(), actor=actor)
             uow.commit()
             return posted
+
+    # 上报工作簿 (upward report)
+    def report(self, *, month: str | None, village_ids: list[int] | None = None) -> Report:
+        """The upward report for a month (or everything), ready for the workbook writer."""
+        with UnitOfWork(self.engine) as uow:
+            return build_report(
+                uow.session, settings=self.settings, month=month, village_ids=village_ids, today=self.today()
+            )

@@ -8,6 +8,7 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.exports.forms_pdf import write_contact_cards
 from app.exports.wall_pdf import write_wall_posting
+from app.exports.workbook import write_report_workbook
 from app.services.posting import Posting, default_period
 from app.services.workspace import Workspace
 from app.ui.hub import EventHub
@@ -74,6 +76,8 @@ class PostingPage(QWidget):
         self.posted_button.clicked.connect(self.mark_posted)
         self.card_button = QPushButton("打印联系卡")
         self.card_button.clicked.connect(self.print_contact_cards)
+        self.workbook_button = QPushButton("导出上报工作簿…")
+        self.workbook_button.clicked.connect(self.export_workbook)
         for widget in (
             self.village_box,
             QLabel("月份"),
@@ -91,6 +95,7 @@ class PostingPage(QWidget):
             row.addWidget(widget)
         row.addStretch(1)
         row.addWidget(self.card_button)
+        row.addWidget(self.workbook_button)
         self._set_ready(False)
         return row
 
@@ -217,3 +222,26 @@ class PostingPage(QWidget):
             show_error(self, exc, "无法生成联系卡")
             return
         preview.exec()
+
+    def write_workbook(self, out: Path, progress=None) -> str:  # type: ignore[no-untyped-def]
+        """The chosen month's upward report as an Excel workbook (runs in the background)."""
+        report = self.workspace.report(
+            month=self.month_box.currentData(), village_ids=[self.village_box.currentData()]
+        )
+        return write_report_workbook(report, out, progress)
+
+    @Slot()
+    def export_workbook(self) -> None:
+        month = self.month_box.currentData()
+        default = str(Path.home() / f"上报工作簿-{self.village_box.currentText()}-{month}.xlsx")
+        target, _ = QFileDialog.getSaveFileName(self, "导出上报工作簿", default, "Excel 工作簿 (*.xlsx)")
+        if not target:
+            return
+        out = Path(target)
+        run_in_background(
+            self,
+            "正在导出上报工作簿……",
+            lambda progress: self.write_workbook(out, progress),
+            lambda _digest: show_info(self, f"已导出：{out}\n可用U盘或微信发给乡镇。"),
+            lambda exc: show_error(self, exc, "导出失败"),
+        )

@@ -55,3 +55,18 @@ def test_contact_cards_list_every_cadre(qtbot, workspace, village):
     path = page.contact_cards_pdf()
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
     assert "杨运润" in text and "联系" in text
+
+
+def test_the_month_workbook_is_exported_from_the_page(qtbot, workspace, engine, settings, village, tmp_path):
+    import openpyxl
+
+    make_item(engine, settings, village, received=date(2026, 11, 3), request="=SUM(A1:A9) 路灯坏了")
+    page = PostingPage(workspace, EventHub(), lambda: "杨运润")
+    qtbot.addWidget(page)
+    page.refresh()
+    page.month_box.setCurrentIndex(page.month_box.findData("2026-11"))
+    page.write_workbook(tmp_path / "up.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "up.xlsx")["民生台账"]
+    values = [c.value for row in sheet.iter_rows() for c in row]
+    assert any(isinstance(v, str) and "=SUM(A1:A9) 路灯坏了" in v for v in values)
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
