@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from app import cli_text
 from app.cli_forms import FORM_COMMANDS, add_form_commands
+from app.cli_import import IMPORT_COMMANDS, add_import_commands
 from app.cli_posting import POSTING_COMMANDS, add_posting_commands
 from app.cli_workbook import WORKBOOK_COMMANDS, add_workbook_commands
 from app.models import Village
@@ -92,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_form_commands(sub, common)
     add_posting_commands(sub, common)
     add_workbook_commands(sub, common)
+    add_import_commands(sub, common)
     return parser
 
 
@@ -232,6 +234,7 @@ COMMANDS = {
     **FORM_COMMANDS,
     **POSTING_COMMANDS,
     **WORKBOOK_COMMANDS,
+    **IMPORT_COMMANDS,
 }
 
 

@@ -263,3 +263,28 @@ def test_a_broken_ledger_file_is_reported_in_chinese(tmp_path, capsys):
     (folder / "ledgers.toml").write_text("[[ledger]]\nkey = \n", encoding="utf-8")
     code, _, err = run(capsys, "ledgers", "--db", str(tmp_path / "county.db"))
     assert code == 1 and "配置文件“ledgers.toml”格式错误" in err
+
+
+def test_a_village_workbook_imported_at_the_township_gives_the_same_figures(demo_db, tmp_path, capsys):
+    book = tmp_path / "village.xlsx"
+    town = str(tmp_path / "town.db")
+    assert main(["export-xlsx", "--db", demo_db, "--today", TODAY, "--out", str(book)]) == 0
+    code, out, _ = run(capsys, "import", str(book), "--db", town, "--today", TODAY, "--dry-run")
+    assert code == 0 and "预览（未写入）" in out
+    assert _json(capsys, "stats", "--db", town, "--json", "--today", TODAY)["registered"] == 0
+    code, out, _ = run(capsys, "import", str(book), "--db", town, "--today", TODAY)
+    assert code == 0 and "新增500件" in out
+    ours = _json(capsys, "stats", "--db", demo_db, "--json", "--today", TODAY)
+    theirs = _json(capsys, "stats", "--db", town, "--json", "--today", TODAY)
+    assert {k: v for k, v in theirs.items() if k != "by_ledger"} == {
+        k: v for k, v in ours.items() if k != "by_ledger"
+    }
+    code, out, _ = run(capsys, "import", str(book), "--db", town, "--today", TODAY)
+    assert "未变500件" in out
+
+
+def test_a_file_that_is_not_a_workbook_imports_nothing(tmp_path, capsys):
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("这不是工作簿", encoding="utf-8")
+    code, out, _ = run(capsys, "import", str(bad), "--db", str(tmp_path / "t.db"), "--today", TODAY)
+    assert code == 1 and "不是Excel工作簿" in out and "未导入" in out

@@ -1,0 +1,72 @@
+"""`taizhang import FILE... [--dry-run]`: bring village (or township) workbooks into this database.
+
+Each file is read and validated before anything is written; a file with any error imports
+nothing (one transaction per file) and its errors are listed with sheet, row and column.
+"""
+
+import argparse
+from pathlib import Path
+from typing import Any, Protocol
+
+from sqlalchemy.engine import Engine
+
+from app.errors import DomainError
+from app.exports.workbook_reader import read_workbook
+from app.services.context import Settings
+from app.services.importing import ImportRejected, ImportSummary, apply_import, validate
+from app.store.uow import UnitOfWork
+
+
+class ImportContext(Protocol):
+    engine: Engine
+    settings: Settings
+
+
+def add_import_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("import", parents=[common], help="导入各村（或乡镇）上报的Excel工作簿")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx", help="一个或多个工作簿")
+    p.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入数据库")
+
+
+def import_file(ctx: ImportContext, path: Path, dry_run: bool) -> tuple[ImportSummary | None, list[str]]:
+    """(summary, []) when the file was (or would be) imported; (None, errors) when refused."""
+    try:
+        raw = read_workbook(path)
+    except DomainError as exc:
+        return None, [exc.message]
+    plan = validate(raw, path.name)
+    if isinstance(plan, list):
+        return None, [str(e) for e in plan]
+    try:
+        with UnitOfWork(ctx.engine) as uow:
+            summary = apply_import(uow=uow, plan=plan, dry_run=dry_run, config=ctx.settings.ledgers)
+            if not dry_run:
+                uow.commit()
+    except ImportRejected as exc:
+        return None, [str(e) for e in exc.errors]
+    return summary, []
+
+
+def _cmd_import(args: argparse.Namespace, ctx: ImportContext) -> int:
+    failed = 0
+    verb = "预览（未写入）" if args.dry_run else "已导入"
+    for path in args.files:
+        summary, errors = import_file(ctx, path, args.dry_run)
+        if summary is None:
+            failed += 1
+            print(f"✗ {path.name}：未导入，共{len(errors)}处问题：")
+            for line in errors[:50]:
+                print(f"    {line}")
+            if len(errors) > 50:
+                print(f"    ……另有{len(errors) - 50}处")
+            continue
+        print(
+            f"✓ {path.name}：{verb}，新增{summary.added}件，更新{summary.updated}件，"
+            f"未变{summary.unchanged}件，新增办理记录{summary.events_added}条"
+        )
+    if failed:
+        print(f"有{failed}个文件未导入，数据库中没有写入这些文件的任何内容。")
+    return 1 if failed else 0
+
+
+IMPORT_COMMANDS = {"import": _cmd_import}
