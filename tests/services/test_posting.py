@@ -231,8 +231,8 @@ def strings(value: Any) -> list[str]:
     """Every string inside a posting (recursively through dataclasses and tuples)."""
     if isinstance(value, str):
         return [value]
-    if is_dataclass(value):
-        return [s for f in fields(value) for s in strings(getattr(value, f.name))]
+    if is_dataclass(value):  # item_ids are internal UUIDs (never printed); random hex can look like a phone
+        return [s for f in fields(value) if f.name != "item_ids" for s in strings(getattr(value, f.name))]
     if isinstance(value, tuple | list):
         return [s for v in value for s in strings(v)]
     return []
