@@ -300,62 +300,63 @@ def _section_story(n: int, sec: LedgerSection, year: int, st: _Styles, width: fl
         return story
     cell, mid = st.cell, st.cell_c
 
-    story.append(CondPageBreak(40 * mm * s))
-    story.append(_p(f"（一）本月登记事项（{len(sec.registered)}件）", st.sub))
-    if sec.registered:
-        rows = [
-            [
-                _p(r.number, mid),
-                _p(_short(r.received_on, year), mid),
-                _p(r.category, cell),
-                _p(r.requester, mid),
-                _p(r.request, cell),
-                _p(r.status, mid),
-            ]
-            for r in sec.registered
+    registered = [
+        [
+            _p(r.number, mid),
+            _p(_short(r.received_on, year), mid),
+            _p(r.category, cell),
+            _p(r.requester, mid),
+            _p(r.request, cell),
+            _p(r.status, mid),
         ]
-        story.append(_table(_REG_HEADER, rows, _REG_FR, width, st))
-    else:
-        story.append(_p("本月无登记事项。", st.body))
-
-    story.append(CondPageBreak(40 * mm * s))
-    story.append(_p(f"（二）本月办结事项（经当事人签字确认，{len(sec.settled)}件）", st.sub))
-    if sec.settled:
-        rows = [
-            [
-                _p(r.number, mid),
-                _p(r.category, cell),
-                _p(r.requester, mid),
-                _p(r.request, cell),
-                _p(r.measures, cell),
-                _p(r.outcome, cell),
-                _p(f"{r.level}\n{_short(r.settled_on, year)}", mid),
-                _p(r.opinion, cell),
-            ]
-            for r in sec.settled
+        for r in sec.registered
+    ]
+    settled = [
+        [
+            _p(r.number, mid),
+            _p(r.category, cell),
+            _p(r.requester, mid),
+            _p(r.request, cell),
+            _p(r.measures, cell),
+            _p(r.outcome, cell),
+            _p(f"{r.level}\n{_short(r.settled_on, year)}", mid),
+            _p(r.opinion, cell),
         ]
-        story.append(_table(_SET_HEADER, rows, _SET_FR, width, st))
-    else:
-        story.append(_p("本月无经当事人签字确认的办结事项。", st.body))
-
-    story.append(CondPageBreak(40 * mm * s))
-    story.append(_p(f"（三）办理中事项（{len(sec.in_progress)}件）", st.sub))
-    if sec.in_progress:
-        rows = [
-            [
-                _p(r.number, mid),
-                _p(_short(r.received_on, year), mid),
-                _p(r.category, cell),
-                _p(r.requester, mid),
-                _p(r.request, cell),
-                _p(r.status, cell),
-                _p(r.deadline, cell),
-            ]
-            for r in sec.in_progress
+        for r in sec.settled
+    ]
+    in_progress = [
+        [
+            _p(r.number, mid),
+            _p(_short(r.received_on, year), mid),
+            _p(r.category, cell),
+            _p(r.requester, mid),
+            _p(r.request, cell),
+            _p(r.status, cell),
+            _p(r.deadline, cell),
         ]
-        story.append(_table(_OPEN_HEADER, rows, _OPEN_FR, width, st))
-    else:
-        story.append(_p("本月无办理中事项。", st.body))
+        for r in sec.in_progress
+    ]
+    parts = (
+        (f"（一）本月登记事项（{len(registered)}件）", registered, _REG_HEADER, _REG_FR, "本月无登记事项。"),
+        (
+            f"（二）本月办结事项（经当事人签字确认，{len(settled)}件）",
+            settled,
+            _SET_HEADER,
+            _SET_FR,
+            "本月无经当事人签字确认的办结事项。",
+        ),
+        (
+            f"（三）办理中事项（{len(in_progress)}件）",
+            in_progress,
+            _OPEN_HEADER,
+            _OPEN_FR,
+            "本月无办理中事项。",
+        ),
+    )
+    for heading, rows, header, fractions, empty in parts:
+        story.append(CondPageBreak(40 * mm * s))
+        story.append(_p(heading, st.sub))
+        story.append(_table(header, rows, fractions, width, st) if rows else _p(empty, st.body))
     return story
 
 

@@ -23,3 +23,12 @@ def deadline_text(due: date | None, days_left: int | None) -> str:
     if days_left == 0:
         return f"{due:%m-%d} 今天到期"
     return f"{due:%m-%d} 还剩{days_left}天"
+
+
+def recent_months(today: date, count: int = 12) -> list[tuple[str, str]]:
+    """(label, "YYYY-MM") for this month and the ones before it, newest first."""
+    months = []
+    for back in range(count):
+        year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+        months.append((f"{year}年{month + 1}月", f"{year}-{month + 1:02d}"))
+    return months

@@ -25,6 +25,7 @@ from app.ui.item_table_model import (
     COL_VILLAGE,
     ItemTableModel,
 )
+from app.ui.labels import recent_months
 from app.ui.messages import show_error
 from app.ui.prefs import Prefs
 
@@ -136,9 +137,8 @@ class LedgerPage(QWidget):
         self.category_box.setVisible(self.ledger_key is not None)
         self.month_box.addItem("全部月份", None)
         today = self.workspace.today()
-        for back in range(12):
-            y, m = divmod(today.year * 12 + today.month - 1 - back, 12)
-            self.month_box.addItem(f"{y}年{m + 1}月", f"{y}-{m + 1:02d}")
+        for label, value in recent_months(today):
+            self.month_box.addItem(label, value)
         self.cadre_box.addItem("全部责任人", None)
         for cadre in self.workspace.cadres():
             self.cadre_box.addItem(cadre.name, cadre.id)

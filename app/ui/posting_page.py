@@ -22,6 +22,7 @@ from app.exports.workbook import write_report_workbook
 from app.services.posting import Posting, default_period
 from app.services.workspace import Workspace
 from app.ui.hub import EventHub
+from app.ui.labels import recent_months
 from app.ui.messages import confirm, show_error, show_info
 from app.ui.pdf_preview import PdfPreviewDialog, print_document
 from app.ui.worker import run_in_background
@@ -109,9 +110,8 @@ class PostingPage(QWidget):
             self.village_box.addItem(village.name, village.id)
         self.village_box.setVisible(len(villages) > 1)
         today = self.workspace.today()
-        for back in range(12):
-            y, m = divmod(today.year * 12 + today.month - 1 - back, 12)
-            self.month_box.addItem(f"{y}年{m + 1}月", f"{y}-{m + 1:02d}")
+        for label, value in recent_months(today):
+            self.month_box.addItem(label, value)
         self.month_box.setCurrentIndex(1 if today.day <= 15 else 0)  # early in a month: last month's
         self.month_box.currentIndexChanged.connect(lambda _i: self._default_period())
         self._default_period()
