@@ -10,11 +10,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
-from app.errors import DomainError
 from app.exports.workbook_reader import read_workbook
 from app.services.context import Settings
-from app.services.importing import ImportRejected, ImportSummary, apply_import, validate
-from app.store.uow import UnitOfWork
+from app.services.import_files import import_workbooks
 
 
 class ImportContext(Protocol):
@@ -28,30 +26,14 @@ def add_import_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入数据库")
 
 
-def import_file(ctx: ImportContext, path: Path, dry_run: bool) -> tuple[ImportSummary | None, list[str]]:
-    """(summary, []) when the file was (or would be) imported; (None, errors) when refused."""
-    try:
-        raw = read_workbook(path)
-    except DomainError as exc:
-        return None, [exc.message]
-    plan = validate(raw, path.name)
-    if isinstance(plan, list):
-        return None, [str(e) for e in plan]
-    try:
-        with UnitOfWork(ctx.engine) as uow:
-            summary = apply_import(uow=uow, plan=plan, dry_run=dry_run, config=ctx.settings.ledgers)
-            if not dry_run:
-                uow.commit()
-    except ImportRejected as exc:
-        return None, [str(e) for e in exc.errors]
-    return summary, []
-
-
 def _cmd_import(args: argparse.Namespace, ctx: ImportContext) -> int:
     failed = 0
     verb = "预览（未写入）" if args.dry_run else "已导入"
-    for path in args.files:
-        summary, errors = import_file(ctx, path, args.dry_run)
+    outcomes = import_workbooks(
+        ctx.engine, ctx.settings, args.files, dry_run=args.dry_run, read=read_workbook
+    )
+    for outcome in outcomes:
+        path, summary, errors = outcome.path, outcome.summary, [str(e) for e in outcome.errors]
         if summary is None:
             failed += 1
             print(f"✗ {path.name}：未导入，共{len(errors)}处问题：")

@@ -1,0 +1,145 @@
+"""The import use case for files: read, validate and apply workbooks, one transaction per file.
+
+`import_workbook` reads one file with the injected `read` function (the workbook reader lives in
+`app.exports.workbook_reader`; services do not import exports, so the CLI and the GUI pass it in),
+validates it completely and applies it in one unit of work. A file with any error writes nothing.
+`import_workbooks` does this for many files, folders expanded to their .xlsx files, in a stable order.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from app.errors import DomainError
+from app.services.context import Settings
+from app.services.importing import (
+    ImportError,
+    ImportPlan,
+    ImportRejected,
+    ImportSummary,
+    RawWorkbook,
+    apply_import,
+    validate,
+)
+from app.store.uow import UnitOfWork
+
+Reader = Callable[[Path], RawWorkbook]
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class FileOutcome:
+    """What happened to one file: a summary when it was (or would be) imported, else its errors."""
+
+    path: Path
+    summary: ImportSummary | None = None
+    errors: list[ImportError] = field(default_factory=list)
+    raw: RawWorkbook | None = None  # kept when validation failed, for the failed-rows workbook
+
+    @property
+    def ok(self) -> bool:
+        return self.summary is not None and not self.errors
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders replaced by the .xlsx files directly inside them (sorted, no temp files
+    of Excel/WPS such as ~$name.xlsx). Duplicates are dropped, the first mention kept."""
+    out: list[Path] = []
+    seen: set[Path] = set()
+    for p in paths:
+        p = Path(p)
+        found = (
+            sorted(
+                c
+                for c in p.iterdir()
+                if c.is_file() and c.suffix.lower() == ".xlsx" and not c.name.startswith("~$")
+            )
+            if p.is_dir()
+            else [p]
+        )
+        for f in found:
+            key = f.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(f)
+    return out
+
+
+def plan_workbook(path: Path, read: Reader) -> tuple[ImportPlan | None, FileOutcome]:
+    """Read and validate one file without touching the database."""
+    outcome = FileOutcome(path)
+    try:
+        raw = read(path)
+    except DomainError as exc:
+        outcome.errors = [ImportError(path.name, None, None, None, exc.message)]
+        return None, outcome
+    plan = validate(raw, path.name)
+    if isinstance(plan, list):
+        outcome.errors, outcome.raw = plan, raw
+        return None, outcome
+    return plan, outcome
+
+
+def import_workbook(
+    engine: Engine,
+    settings: Settings,
+    path: Path,
+    *,
+    dry_run: bool,
+    read: Reader,
+    before_write: Callable[[], None] | None = None,
+) -> FileOutcome:
+    """Validate then apply one workbook in one transaction; nothing is written when anything is wrong.
+    `before_write` runs once a file is known to be valid and is about to be written (a backup)."""
+    plan, outcome = plan_workbook(path, read)
+    if plan is None:
+        return outcome
+    if before_write is not None and not dry_run:
+        before_write()
+    try:
+        with UnitOfWork(engine) as uow:
+            outcome.summary = apply_import(uow=uow, plan=plan, dry_run=dry_run, config=settings.ledgers)
+            if not dry_run:
+                uow.commit()
+    except ImportRejected as exc:
+        outcome.errors = exc.errors
+        outcome.summary = None
+    return outcome
+
+
+def import_workbooks(
+    engine: Engine,
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    dry_run: bool,
+    read: Reader,
+    progress: Progress | None = None,
+    before_write: Callable[[], None] | None = None,
+) -> list[FileOutcome]:
+    """Every file (folders expanded), one transaction each; `progress(done, total, file name)`."""
+    files = expand_paths(paths)
+    outcomes: list[FileOutcome] = []
+    backed_up = False
+
+    def once() -> None:
+        nonlocal backed_up
+        if before_write is not None and not backed_up:
+            before_write()
+            backed_up = True
+
+    for i, path in enumerate(files):
+        if progress is not None:
+            progress(i, len(files), path.name)
+        outcomes.append(
+            import_workbook(engine, settings, path, dry_run=dry_run, read=read, before_write=once)
+        )
+    if progress is not None:
+        progress(len(files), len(files), "")
+    return outcomes
