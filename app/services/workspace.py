@@ -18,6 +18,7 @@ from app.services.context import Settings, load_settings
 from app.services.demo import build_demo
 from app.services.errors import DomainError
 from app.services.identity import validate_phone
+from app.services.import_files import FileOutcome, Progress, Reader, import_workbooks
 from app.services.listing import ItemFilter, ItemListRow, list_item_ids, load_rows
 from app.services.meetings import ItemDecision, MeetingResult, record_meeting
 from app.services.people import create_person, find_people
@@ -35,6 +36,13 @@ from app.services.queries import (
 from app.services.registration import register_item
 from app.services.report_data import Report, build_report
 from app.services.statistics import Period, compute_statistics
+from app.services.township import (
+    VillageFigures,
+    VillageTrend,
+    monthly_trend,
+    village_figures,
+    waiting_at_township,
+)
 from app.services.villages import add_cadre, category_names, create_village, sync_ledgers
 from app.services.workflow import allowed_actions
 from app.store.uow import UnitOfWork
@@ -330,3 +338,30 @@ class Workspace:
             return build_report(
                 uow.session, settings=self.settings, month=month, village_ids=village_ids, today=self.today()
             )
+
+    # 乡镇汇总 (township view)
+    def township_figures(self, month: str | None = None) -> list[VillageFigures]:
+        """Every village side by side with the county's figures for a month (or all time)."""
+        with UnitOfWork(self.engine) as uow:
+            period = Period.month(month) if month else None
+            return village_figures(uow.session, self.settings, self.today(), period)
+
+    def township_trend(self, village_ids: list[int] | None = None) -> dict[int, VillageTrend]:
+        """Registered and settled per month over the last twelve months, per village."""
+        with UnitOfWork(self.engine) as uow:
+            return monthly_trend(uow.session, self.today(), village_ids=village_ids)
+
+    def waiting_at_township(self) -> list[ClockRow]:
+        """Items reported to the township and still waiting there, the most urgent first."""
+        with UnitOfWork(self.engine) as uow:
+            return waiting_at_township(uow.session, self.settings, self.today())
+
+    # 导入工作簿 (import at the township or county)
+    def import_workbooks(
+        self, paths: list[Path], *, dry_run: bool, read: Reader, progress: Progress | None = None
+    ) -> list[FileOutcome]:
+        """Each file (folders expanded) read, validated and applied in its own transaction;
+        `read` is the workbook reader (app.exports), passed in because services do not import exports."""
+        return import_workbooks(
+            self.engine, self.settings, paths, dry_run=dry_run, read=read, progress=progress
+        )
