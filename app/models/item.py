@@ -6,6 +6,8 @@ from sqlmodel import Field, SQLModel, UniqueConstraint
 
 from app.models.base import new_uuid, utcnow
 
+NO_HISTORY = "0" * 64  # the chain head of an item without events, and the first event's prev_hash
+
 
 class Item(SQLModel, table=True):
     """One request on one loose-leaf page; its state is kept in step with its history."""
@@ -55,6 +57,8 @@ class Item(SQLModel, table=True):
     search_key: str = ""
     version: int = 1
     updated_at: datetime = Field(default_factory=utcnow)
+    # hash of the item's last event (app/services/chain.py): deleting the last event shows
+    history_head: str = NO_HISTORY
 
 
 class ItemEvent(SQLModel, table=True):
@@ -75,3 +79,7 @@ class ItemEvent(SQLModel, table=True):
     to_state: str
     note: str = ""
     changes: str = "{}"
+    # hash chain (app/services/chain.py fills both at flush): NOT NULL in the database, so a
+    # writer that bypasses the chain fails loudly instead of leaving an unchained event
+    prev_hash: str | None = Field(default=None, nullable=False)
+    hash: str | None = Field(default=None, nullable=False)

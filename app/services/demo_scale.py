@@ -11,11 +11,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlmodel import Session
 
 from app.models import Cadre, FollowUpVisit, Item, ItemEvent, Person, SatisfactionRating, Village
 from app.models.base import utcnow
+from app.services.chain import chain_rows
 from app.services.identity import generate_id_number
 from app.services.searchkeys import search_key
 
@@ -168,5 +169,15 @@ def _copy_children(session: Session, items: dict[str, str]) -> None:
             copies = [
                 {**{k: v for k, v in r.items() if k != "id"}, "item_id": items[r["item_id"]]} for r in rows
             ]
+            if model is ItemEvent:  # Core inserts bypass the flush listener: chain the copies here
+                copies.sort(key=lambda c: (c["item_id"], c["seq"]))
+                heads = chain_rows(copies)
+                if heads:
+                    session.execute(
+                        update(Item.__table__)
+                        .where(Item.__table__.c.id == bindparam("item"))  # type: ignore[attr-defined]
+                        .values(history_head=bindparam("head")),
+                        [{"item": i, "head": h} for i, h in heads.items()],
+                    )
             if copies:
                 session.execute(insert(model.__table__), copies)  # type: ignore[attr-defined]
