@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
+from app.exports.xlsx_stream import SheetRows, register_styles, splice_rows
 from app.services.report_data import (
     CODE,
     DATE,
@@ -64,6 +65,7 @@ FORMATS = {
 WIDTHS = {CODE: 14, DATE: 12, DATETIME: 19, INT: 8, RATIO: 10, PERCENT: 10}
 RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")
 PROGRESS_EVERY = 500
+FIRST_ROW = 3  # title, header, then the data
 
 
 def _width(table: Table, index: int) -> float:
@@ -166,17 +168,15 @@ def _print_setup(ws: Any, ncols: int, nrows: int, header_row: int = 2) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.4
 
 
-def _write_table(wb: Workbook, table: Table, tick: Callable[[int], None]) -> None:
+def _write_table(wb: Workbook, table: Table) -> Any:
+    """The sheet with its title and header; the data rows are streamed in after saving."""
     ws = wb.create_sheet(table.name)
     _print_setup(ws, len(table.columns), len(table.rows))
     for i in range(len(table.columns)):
         ws.column_dimensions[get_column_letter(i + 1)].width = _width(table, i)
     ws.append(_title(ws, table.title))
     ws.append(_header(ws, table.headers))
-    kinds = [c.kind for c in table.columns]
-    for row in table.rows:
-        ws.append([_cell(ws, v, k) for v, k in zip(row, kinds, strict=True)])
-        tick(1)
+    return ws
 
 
 def _write_summary(wb: Workbook, report: Report) -> None:
@@ -235,27 +235,48 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
     def tick(n: int) -> None:
         nonlocal done
         done += n
-        if progress is not None and (done % PROGRESS_EVERY == 0 or done == total):
+        if progress is not None:
             progress(done, total)
 
     if progress is not None:
         progress(0, total)
     wb = Workbook(write_only=True)
     _write_summary(wb, report)
-    for table in report.data_tables:
-        _write_table(wb, table, tick)
+    sheets = [(_write_table(wb, table), table) for table in report.data_tables]
     names = ["汇总", *(t.name for t in report.data_tables)]
     _write_meta(wb, report, names)
+    # Every style the streamed rows use must be registered before openpyxl writes styles.xml.
+    style_ws = sheets[0][0] if sheets else wb.worksheets[0]
+    styles = register_styles(
+        (c.kind for t in report.data_tables for c in t.columns),
+        lambda value, kind: int(_cell(style_ws, value, kind).style_id),
+    )
 
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx.tmp", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    skeleton = tmp.with_suffix(".skeleton")
     try:
-        wb.save(tmp)
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        wb.save(skeleton)  # openpyxl numbers the worksheet parts while saving (ws.path)
+        jobs = [
+            SheetRows(ws.path, table.rows, [c.kind for c in table.columns], FIRST_ROW, tick)
+            for ws, table in sheets
+        ]
+        splice_rows(skeleton, tmp, jobs, styles)
+        digest = _sha256(tmp)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        skeleton.unlink(missing_ok=True)
     return digest
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
