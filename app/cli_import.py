@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
+from app.exports.import_errors import write_error_workbook
 from app.exports.workbook_reader import read_workbook
 from app.services.context import Settings
 from app.services.import_files import import_workbooks
@@ -24,6 +25,9 @@ def add_import_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("import", parents=[common], help="导入各村（或乡镇）上报的Excel工作簿")
     p.add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx", help="一个或多个工作簿")
     p.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入数据库")
+    p.add_argument(
+        "--errors-out", type=Path, metavar="FILE.xlsx", help="有文件未导入时，把问题和出错的行保存为该工作簿"
+    )
 
 
 def _cmd_import(args: argparse.Namespace, ctx: ImportContext) -> int:
@@ -42,12 +46,21 @@ def _cmd_import(args: argparse.Namespace, ctx: ImportContext) -> int:
             if len(errors) > 50:
                 print(f"    ……另有{len(errors) - 50}处")
             continue
+        kind = "答复" if summary.direction == "down" else "上报"
         print(
-            f"✓ {path.name}：{verb}，新增{summary.added}件，更新{summary.updated}件，"
+            f"✓ {path.name}（{kind}）：{verb}，新增{summary.added}件，更新{summary.updated}件，"
             f"未变{summary.unchanged}件，新增办理记录{summary.events_added}条"
+            + (f"，冲突{summary.rejected}件未导入" if summary.rejected else "")
         )
+        for conflict in summary.conflicts[:50]:
+            print(f"    ⚠ {'冲突' if conflict.blocking else '保留本库'}：{conflict}")
+        if len(summary.conflicts) > 50:
+            print(f"    ……另有{len(summary.conflicts) - 50}处")
     if failed:
         print(f"有{failed}个文件未导入，数据库中没有写入这些文件的任何内容。")
+        if args.errors_out is not None:
+            n = write_error_workbook(outcomes, args.errors_out)
+            print(f"已把{n}处问题及出错的行保存到：{args.errors_out}")
     return 1 if failed else 0
 
 

@@ -17,6 +17,7 @@ from app.exports.workbook import write_report_workbook
 from app.models import Village
 from app.services.context import Settings
 from app.services.errors import DomainError
+from app.services.replies import build_reply
 from app.services.report_data import build_report
 from app.services.statistics import Period
 from app.store.uow import UnitOfWork
@@ -43,6 +44,14 @@ def add_workbook_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--month", type=_month, help="只导出这个月受理或有办理记录的事项，YYYY-MM（默认全部）")
     p.add_argument("--village", help="只导出这个村（行政区划代码；默认库中全部村，乡镇库即为全镇汇总）")
     p.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="保存为该Excel文件")
+    r = sub.add_parser(
+        "export-reply",
+        parents=[common],
+        help="乡镇（县）导出给某村的答复工作簿：该村上报事项的答复、办结和继续上报情况",
+    )
+    r.add_argument("--village", required=True, help="答复给这个村（行政区划代码）")
+    r.add_argument("--month", type=_month, help="只含这个月有办理记录的事项，YYYY-MM（默认全部）")
+    r.add_argument("--out", type=Path, required=True, metavar="FILE.xlsx", help="保存为该Excel文件")
 
 
 def _cmd_export_xlsx(args: argparse.Namespace, ctx: WorkbookContext) -> int:
@@ -68,6 +77,25 @@ def _cmd_export_xlsx(args: argparse.Namespace, ctx: WorkbookContext) -> int:
     return 0
 
 
+def _cmd_export_reply(args: argparse.Namespace, ctx: WorkbookContext) -> int:
+    out: Path = args.out
+    if out.suffix.lower() != ".xlsx":
+        raise DomainError("答复工作簿请保存为 .xlsx 文件")
+    with UnitOfWork(ctx.engine) as uow:
+        report = build_reply(
+            uow.session, settings=ctx.settings, village_code=args.village, month=args.month, today=ctx.today
+        )
+    write_report_workbook(report, out)
+    m = report.meta
+    items = sum(len(t.rows) for t in report.ledgers)
+    print(
+        f"已导出{m.exporter_name}给村{args.village}的答复工作簿：{out}（{items}件事项，{len(report.history.rows)}条办理记录）"
+    )
+    print("请把该文件交给村里，在村里的软件中用“导入工作簿”导入。")
+    return 0
+
+
 WORKBOOK_COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
     "export-xlsx": _cmd_export_xlsx,
+    "export-reply": _cmd_export_reply,
 }

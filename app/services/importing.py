@@ -7,13 +7,11 @@ caller's unit of work: items matched by UUID (a higher 版本 wins, equal or low
 missing villages, ledgers, cadres and people created, history events appended by (UUID, 序号).
 Nothing is written when anything is wrong: the caller commits only after `apply_import` returned.
 
-Out of scope here: field ownership (the village owns what it registered, the township its handling).
-An item from the file with a higher version replaces the whole database row.
+Applying a plan (history merge, field ownership, conflicts) is `app.services.import_apply`.
 
 Note: `ImportError` shadows the Python builtin inside this module only; import it by name.
 """
 
-import json
 import re
 import uuid as uuidlib
 from collections.abc import Sequence
@@ -21,11 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import col, select
-
-from app.models import Cadre, Item, ItemEvent, Ledger, Person, SatisfactionRating, Village
 from app.models.enums import Action, ItemState, Level, Satisfaction
-from app.services.config import LedgerConfig
 from app.services.errors import DomainError
 from app.services.report_data import (
     BEIJING,
@@ -40,9 +34,6 @@ from app.services.report_data import (
     Column,
     checksum,
 )
-from app.services.searchkeys import search_key
-from app.services.villages import sync_ledgers
-from app.store.uow import UnitOfWork
 
 SUMMARY = "汇总"
 ESCALATED = "上报事项"
@@ -131,6 +122,8 @@ class ImportSummary:
     events_added: int = 0
     dry_run: bool = False
     notes: list[str] = field(default_factory=list)
+    conflicts: list[Any] = field(default_factory=list)  # import_apply.Conflict
+    direction: str = "up"  # "up": a report from below; "down": a reply from above
 
 
 # ------------------------------------------------------------------------------------------
@@ -478,178 +471,8 @@ def validate(raw: RawWorkbook, file_name: str) -> "ImportPlan | list[ImportError
     return ImportPlan(file_name, dict(raw.meta), villages, items, events)
 
 
-# ------------------------------------------------------------------------------------------
-# applying a plan
-# ------------------------------------------------------------------------------------------
+def apply_import(**kwargs: Any) -> ImportSummary:
+    """See `app.services.import_apply.apply_import` (kept here for callers of the first version)."""
+    from app.services.import_apply import apply_import as apply
 
-ITEM_FIELDS = [
-    "category",
-    "serial",
-    "year",
-    "seq",
-    "person_id",
-    "source",
-    "source_detail",
-    "received_on",
-    "registered_at",
-    "registered_by",
-    "request",
-    "decision",
-    "reply",
-    "replied_on",
-    "department",
-    "assigned_on",
-    "measures",
-    "outcome",
-    "requester_opinion",
-    "satisfaction",
-    "signed_by",
-    "signed_on",
-    "state",
-    "level",
-    "max_level",
-    "level_started_on",
-    "on_the_spot",
-    "settled_level",
-    "settled_on",
-    "settled_from_state",
-    "reopen_count",
-    "published_month",
-    "void_reason",
-    "voided_on",
-    "version",
-]
-
-
-def apply_import(
-    *, uow: UnitOfWork, plan: ImportPlan, dry_run: bool, config: LedgerConfig | None = None
-) -> ImportSummary:
-    """Write the plan in the caller's unit of work (the caller commits). `dry_run` rolls back before
-    returning, so the summary is exact and nothing stays written. Raises ImportRejected (nothing
-    written) when the file contradicts the database. `config`: the configured ledgers to make sure
-    exist; a ledger named in the file and unknown to the database is created."""
-    session = uow.session
-    summary = ImportSummary(dry_run=dry_run)
-    errors: list[ImportError] = []
-    try:
-        plan_ids = {it["id"] for it in plan.items}
-        external = {e["item_id"] for e in plan.events} - plan_ids
-        known = (
-            set(session.exec(select(Item.id).where(col(Item.id).in_(external))).all()) if external else set()
-        )
-        for e in plan.events:
-            if e["item_id"] in external - known:
-                errors.append(
-                    ImportError(
-                        plan.file_name,
-                        HISTORY,
-                        e["_row"],
-                        "A（UUID）",
-                        f"办理记录所属事项{e['_serial']}既不在本文件中，也不在数据库中",
-                    )
-                )
-        if config is not None:
-            sync_ledgers(session, config)
-        ledgers = {lg.name: lg for lg in session.exec(select(Ledger)).all()}
-        village_ids: dict[str, int] = {}
-        for code, name in sorted(plan.villages.items()):
-            village = session.exec(select(Village).where(Village.code == code)).first()
-            if village is None:
-                village = Village(code=code, name=name, township="", county="")
-                session.add(village)
-                session.flush()
-            assert village.id is not None
-            village_ids[code] = village.id
-
-        for it in plan.items:
-            vid = village_ids[it["_village_code"]]
-            clash = session.exec(
-                select(Item.id).where(Item.serial == it["serial"], col(Item.id) != it["id"])
-            ).first()
-            if clash is not None:
-                sheet, row_no = it["_row"]
-                errors.append(
-                    ImportError(
-                        plan.file_name,
-                        sheet,
-                        row_no,
-                        "A（编号）",
-                        f"编号{it['serial']}已被数据库中另一事项使用",
-                    )
-                )
-                continue
-            ledger = ledgers.get(it["_ledger"])
-            if ledger is None:
-                ledger = Ledger(key=f"imported:{it['_ledger']}", name=it["_ledger"], code="")
-                session.add(ledger)
-                session.flush()
-                ledgers[ledger.name] = ledger
-            person_spec = it["_person"]
-            if session.get(Person, person_spec["id"]) is None:
-                session.add(Person(village_id=vid, search_key=search_key(person_spec["name"]), **person_spec))
-            cadre_id = None
-            if it["_cadre"] is not None:
-                cname, cphone = it["_cadre"]
-                cadre = session.exec(
-                    select(Cadre).where(Cadre.village_id == vid, Cadre.name == cname)
-                ).first()
-                if cadre is None:
-                    cadre = Cadre(village_id=vid, name=cname, phone=cphone)
-                    session.add(cadre)
-                    session.flush()
-                cadre_id = cadre.id
-            fields = {k: it[k] for k in ITEM_FIELDS}
-            fields.update(village_id=vid, ledger_id=ledger.id, responsible_cadre_id=cadre_id)
-            fields["updated_at"] = it["updated_at"] or it["registered_at"]
-            existing = session.get(Item, it["id"])
-            if existing is None:
-                person = session.get(Person, person_spec["id"])
-                key = person.search_key if person and person.search_key else search_key(person_spec["name"])
-                session.add(Item(id=it["id"], search_key=f"{key}|{it['serial'].lower()}", **fields))
-                summary.added += 1
-            elif it["version"] > existing.version:
-                for name, value in fields.items():
-                    setattr(existing, name, value)
-                session.add(existing)
-                summary.updated += 1
-            else:
-                summary.unchanged += 1
-        if errors:
-            raise ImportRejected(errors)
-        session.flush()
-
-        ids = {e["item_id"] for e in plan.events}
-        have = set(
-            session.exec(
-                select(ItemEvent.item_id, ItemEvent.seq).where(col(ItemEvent.item_id).in_(ids))
-            ).all()
-        )
-        for e in plan.events:
-            if (e["item_id"], e["seq"]) in have:
-                continue
-            event = ItemEvent(**{k: v for k, v in e.items() if not k.startswith("_")})
-            session.add(event)
-            summary.events_added += 1
-            rating = _rating_of(event)
-            if rating is not None:  # ratings travel inside their 签字确认 events
-                session.add(rating)
-        session.flush()
-    except BaseException:
-        session.rollback()
-        raise
-    if dry_run:
-        session.rollback()
-    return summary
-
-
-def _rating_of(event: ItemEvent) -> SatisfactionRating | None:
-    """The satisfaction rating a 签字确认 event recorded (the workbook carries it in the history)."""
-    if event.action != Action.CONFIRM.value:
-        return None
-    try:  # the event's note is the rating's Chinese label (actions.confirm writes it so)
-        rating = Satisfaction.from_text(event.note)
-    except ValueError:
-        return None
-    changes = json.loads(event.changes or "{}")
-    opinion = (changes.get("requester_opinion") or [None, ""])[1] or ""
-    return SatisfactionRating(item_id=event.item_id, rated_on=event.on, rating=rating.value, opinion=opinion)
+    return apply(**kwargs)
