@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_attribute
 
 from app.models import Item, ItemEvent
 from app.models.item import NO_HISTORY
@@ -50,31 +51,37 @@ def _at_text(value: datetime | str) -> str:
     """The time as SQLite stores it (UTC, 'YYYY-MM-DD HH:MM:SS'), to the second."""
     if isinstance(value, datetime):
         moment = value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
-        return moment.strftime("%Y-%m-%d %H:%M:%S")
+        return moment.isoformat(sep=" ")[:19]
     return str(value)[:19]
 
 
 def event_hash(content: Content, prev_hash: str) -> str:
     item_id, seq, on, at, actor, action, from_state, to_state, note, changes = content
     payload = [FORMAT, item_id, seq, on[:10], at[:19], actor, action, from_state, to_state, note, changes]
-    text = json.dumps([*payload, prev_hash], ensure_ascii=False, separators=(",", ":"))
+    text = _ENCODER.encode([*payload, prev_hash])
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # made once: dumps() would
+# build a new encoder for every event because of the non-default arguments
 
 
 def content_of(ev: ItemEvent) -> Content:
     """The hashed fields of an ORM event, in the form SQLite gives them back."""
-    return (
-        ev.item_id,
-        int(ev.seq),
-        _on_text(ev.on),
-        _at_text(ev.at),
-        ev.actor,
-        ev.action,
-        ev.from_state,
-        ev.to_state,
-        ev.note,
-        ev.changes,
-    )
+    return content_of_row(_values(ev))
+
+
+def _values(ev: ItemEvent) -> dict[str, Any]:
+    """The event's loaded values without going through the instrumented attributes one by one
+    (five times faster for the thousands of events an import flushes)."""
+    loaded = ev.__dict__
+    if loaded.keys() >= HASHED_SET:
+        return loaded
+    return {name: getattr(ev, name) for name in HASHED}
+
+
+HASHED = ("item_id", "seq", "on", "at", "actor", "action", "from_state", "to_state", "note", "changes")
+HASHED_SET = frozenset(HASHED)
 
 
 def content_of_row(row: dict[str, Any]) -> Content:
@@ -141,14 +148,15 @@ def link_events(session: Session, events: Iterable[ItemEvent]) -> None:
         for ev in sorted(evs, key=lambda e: e.seq):
             if ev.seq <= last_seq:
                 raise DomainError(f"办理记录序号{ev.seq}不在该事项历史的末尾（已有第{last_seq}条），不能追加")
-            ev.prev_hash = prev
-            ev.hash = prev = event_hash(content_of(ev), prev)
+            set_attribute(ev, "prev_hash", prev)
+            prev = event_hash(content_of(ev), prev)
+            set_attribute(ev, "hash", prev)
             last_seq = ev.seq
         item = pending.get(item_id) or session.identity_map.get(
             mapper.identity_key_from_primary_key((item_id,))
         )
         if item is not None:
-            item.history_head = prev  # type: ignore[union-attr]
+            set_attribute(item, "history_head", prev)
         else:
             stale.append({"h": prev, "i": item_id})
     if stale:
