@@ -15,6 +15,7 @@ from app import cli_text
 from app.cli_forms import FORM_COMMANDS, add_form_commands
 from app.cli_import import IMPORT_COMMANDS, add_import_commands
 from app.cli_posting import POSTING_COMMANDS, add_posting_commands
+from app.cli_verify import VERIFY_COMMANDS, add_verify_commands
 from app.cli_workbook import WORKBOOK_COMMANDS, add_workbook_commands
 from app.models import Village
 from app.services.context import Settings, load_settings
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_posting_commands(sub, common)
     add_workbook_commands(sub, common)
     add_import_commands(sub, common)
+    add_verify_commands(sub, common)
     return parser
 
 
@@ -235,6 +237,7 @@ COMMANDS = {
     **POSTING_COMMANDS,
     **WORKBOOK_COMMANDS,
     **IMPORT_COMMANDS,
+    **VERIFY_COMMANDS,
 }
 
 

@@ -455,3 +455,27 @@ def item_row(village, n: int, item_id: str) -> dict:
         state="registered",
         level_started_on=day,
     ).model_dump()
+
+
+def test_cli_verify_says_ok_then_names_the_broken_link(demo_db, tmp_path, monkeypatch, capsys):
+    from app.cli import main
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    db = copy_of(demo_db, tmp_path / "cli")
+    assert main(["verify", "--db", str(db)]) == 0
+    assert "历史记录完整：共检查50件事项" in capsys.readouterr().out
+    item_id, serial, _n = long_items(db)[0]
+    attacker(db).execute("UPDATE item_event SET note = '改过' WHERE item_id = ? AND seq = 3", (item_id,))
+    assert main(["verify", "--db", str(db)]) == 1
+    out = capsys.readouterr().out
+    assert f"第一处：事项{serial}：内容被改动（第3条的内容与记录时不同）" in out
+    assert main(["verify", "--db", str(db), "--json"]) == 1
+    assert '"problem": "内容被改动"' in capsys.readouterr().out
+
+
+def test_workspace_verify_history_reports_progress(workspace, engine, settings, village):
+    make_item(engine, settings, village, received=date(2026, 9, 3))
+    seen: list[tuple[int, int]] = []
+    report = workspace.verify_history(lambda done, total: seen.append((done, total)))
+    assert report.ok and report.items_checked == 1 and seen[-1] == (1, 1)
