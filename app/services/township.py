@@ -214,15 +214,16 @@ def last_months(today: date, count: int = 12) -> list[str]:
     return out
 
 
-def _per_month(session: Session, day: Any, where: Any, months: list[str]) -> dict[tuple[int, str], int]:
-    month = func.strftime("%Y-%m", day)
-    span = Period(Period.month(months[0]).start, Period.month(months[-1]).end)
-    stmt = (
-        select(col(Item.village_id), month, func.count())
-        .where(where, day >= span.start, day <= span.end)
-        .group_by(col(Item.village_id), month)
-    )
-    return {(vid, m): int(n) for vid, m, n in session.exec(stmt)}
+def _per_month(
+    session: Session, day: Any, where: Any, months: list[str], village_ids: list[int] | None
+) -> dict[tuple[int, str], int]:
+    month = func.substr(day, 1, 7)  # dates are stored as YYYY-MM-DD text
+    first, last = Period.month(months[0]).start, Period.month(months[-1]).end
+    stmt = select(col(Item.village_id), month, func.count()).where(where, day >= first, day <= last)
+    if village_ids is not None:
+        stmt = stmt.where(col(Item.village_id).in_(village_ids))
+    found: list[Any] = list(session.exec(stmt.group_by(col(Item.village_id), month)).all())
+    return {(vid, m): int(n) for vid, m, n in found}
 
 
 def monthly_trend(
@@ -230,10 +231,9 @@ def monthly_trend(
 ) -> dict[int, VillageTrend]:
     """The last `count` months per village (every village, or those given), zeros included."""
     months = last_months(today, count)
-    received = col(Item.received_on)
-    settled_on = col(Item.settled_on)
-    registered = _per_month(session, received, col(Item.state) != _VOIDED, months)
-    settled = _per_month(session, settled_on, col(Item.state).in_(_SETTLED), months)
+    received, settled_on = col(Item.received_on), col(Item.settled_on)
+    registered = _per_month(session, received, col(Item.state) != _VOIDED, months, village_ids)
+    settled = _per_month(session, settled_on, col(Item.state).in_(_SETTLED), months, village_ids)
     ids = village_ids
     if ids is None:
         ids = [v for v in session.exec(select(col(Village.id)).order_by(col(Village.code))) if v is not None]

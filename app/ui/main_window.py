@@ -15,13 +15,16 @@ from PySide6.QtWidgets import (
 from app.services.workspace import Workspace
 from app.ui.dashboard_page import DashboardPage
 from app.ui.hub import EventHub
+from app.ui.import_page import ImportPage
 from app.ui.item_dialog import ItemDialog
 from app.ui.ledger_page import LedgerPage
 from app.ui.meeting_page import MeetingPage
 from app.ui.posting_page import PostingPage
 from app.ui.prefs import Prefs
 from app.ui.register_dialog import RegisterDialog
+from app.ui.safety_page import SafetyPage
 from app.ui.settings_page import SettingsPage
+from app.ui.township_page import TownshipPage
 
 WINDOW_TITLE = "三本台账"
 
@@ -50,12 +53,15 @@ class MainWindow(QMainWindow):
         self.nav.setSpacing(4)
         self.stack = QStackedWidget()
         self._add_page("dashboard", "首页", DashboardPage(self.workspace, self.hub))
+        self._add_page("township", "乡镇汇总", TownshipPage(self.workspace, self.hub))
         for ledger in self.workspace.ledgers():
             page = LedgerPage(self.workspace, self.hub, self.prefs, ledger.key, ledger.name)
             self._add_page(ledger.key, ledger.name, page)
         self._add_page("all", "全部事项", LedgerPage(self.workspace, self.hub, self.prefs, None, "全部事项"))
         self._add_page("meeting", "议账会议", MeetingPage(self.workspace, self.hub, self.actor))
         self._add_page("posting", "月度晒账", PostingPage(self.workspace, self.hub, self.actor))
+        self._add_page("import", "导入工作簿", ImportPage(self.workspace, self.hub))
+        self._add_page("safety", "数据安全", SafetyPage(self.workspace, self.hub))
         self._add_page(
             "settings", "设置", SettingsPage(self.workspace, self.hub, self.prefs, self._set_text_size)
         )
@@ -140,9 +146,16 @@ class MainWindow(QMainWindow):
         assert isinstance(page, LedgerPage)
         page.focus_search()
 
+    def _show_township_entry(self) -> None:
+        """乡镇汇总 is listed only when the database holds more than one village (township, county)."""
+        keys = list(self.pages)
+        several = len(self.workspace.villages()) > 1
+        self.nav.item(keys.index("township")).setHidden(not several)
+
     @Slot()
     def refresh_all(self) -> None:
         self.actor_label.setText(f"经办人：{self.actor()}　")
+        self._show_township_entry()
         for page in self.pages.values():
             if isinstance(page, LedgerPage):
                 page.reload_choices()
