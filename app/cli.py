@@ -1,6 +1,7 @@
 """The `taizhang` command line: the same services as the GUI, for batch work and checks."""
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -12,11 +13,13 @@ from typing import Any, NoReturn
 from sqlmodel import select
 
 from app import cli_text
+from app.cli_backup import BACKUP_COMMANDS, add_backup_commands, daily_backup, error_hints
 from app.cli_forms import FORM_COMMANDS, add_form_commands
 from app.cli_import import IMPORT_COMMANDS, add_import_commands
 from app.cli_posting import POSTING_COMMANDS, add_posting_commands
 from app.cli_verify import VERIFY_COMMANDS, add_verify_commands
 from app.cli_workbook import WORKBOOK_COMMANDS, add_workbook_commands
+from app.logging_setup import help_text, log_unexpected, setup_logging
 from app.models import Village
 from app.services.context import Settings, load_settings
 from app.services.demo import build_demo
@@ -26,6 +29,7 @@ from app.services.statistics import Period, compute_statistics
 from app.services.villages import add_cadre, create_village, sync_ledgers
 from app.store.database import open_database
 from app.store.location import data_dir, default_db_path
+from app.store.lock import hold_database_lock
 from app.store.uow import UnitOfWork
 
 
@@ -96,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_workbook_commands(sub, common)
     add_import_commands(sub, common)
     add_verify_commands(sub, common)
+    add_backup_commands(sub, common)
     return parser
 
 
@@ -247,7 +252,14 @@ class _Ctx:
         self.db: Path = getattr(args, "db", None) or default_db_path()
         self.today: date = getattr(args, "today", None) or date.today()
         self.settings: Settings = load_settings(data_dir())
-        self.engine = open_database(self.db)
+        # one writer at a time: every command below may write (migrations, ledger sync, the work)
+        self.lock = hold_database_lock(self.db, f"taizhang {getattr(args, 'command', None) or 'gui'}")
+        try:
+            self.engine = open_database(self.db)
+        except BaseException:
+            self.lock.release()
+            raise
+        daily_backup(self.db)
         with UnitOfWork(self.engine) as uow:  # a county's new ledgers/categories reach the database
             sync_ledgers(uow.session, self.settings.ledgers)
             uow.commit()
@@ -263,14 +275,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(encoding="utf-8")
     args = build_parser().parse_args(argv)
     command = args.command or "gui"
+    with contextlib.suppress(OSError):  # a read-only data folder: no log, the command still runs
+        setup_logging(data_dir())
     try:
+        if command in BACKUP_COMMANDS:  # they must work on a damaged database: no usual start-up
+            return BACKUP_COMMANDS[command](args)
         ctx = _Ctx(args)
         try:
             return COMMANDS[command](args, ctx)
         finally:
             ctx.engine.dispose()
+            ctx.lock.release()
     except DomainError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
+        for line in error_hints(exc, args):
+            print(line, file=sys.stderr)
         return 1
     except BrokenPipeError:  # output piped into `head` and cut short: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -278,6 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         first = (str(exc).strip().splitlines() or [""])[0][:200]
         print(f"程序内部错误：{type(exc).__name__}: {first}", file=sys.stderr)
+        print(help_text(log_unexpected(exc, f"命令 {command} ")).replace("\n", " "), file=sys.stderr)
         return 2
 
 

@@ -47,6 +47,10 @@ from app.services.township import (
 )
 from app.services.villages import add_cadre, category_names, create_village, sync_ledgers
 from app.services.workflow import allowed_actions
+from app.store import backups as store_backups
+from app.store.backup import make_backup
+from app.store.backups import BackupInfo, RestoreResult
+from app.store.location import backup_dir_for, log_dir
 from app.store.uow import UnitOfWork
 
 ACTIONS: dict[Action, Callable[..., Any]] = {
@@ -385,6 +389,34 @@ class Workspace:
         return import_workbooks(
             self.engine, self.settings, paths, dry_run=dry_run, read=read, progress=progress
         )
+
+    # 数据安全 (the window holds the database lock, so a restore may replace the data under it)
+    @property
+    def db_path(self) -> Path:
+        return Path(str(self.engine.url.database))
+
+    def backup_folder(self) -> Path:
+        return backup_dir_for(self.db_path)
+
+    def log_folder(self) -> Path:
+        return log_dir(self.data_dir)
+
+    def backups(self, folder: Path | None = None, *, verify: bool = True) -> list[BackupInfo]:
+        """This database's backups (default: its backups folder), newest first."""
+        return store_backups.list_backups(self.db_path, folder, verify=verify)
+
+    def check_backup(self, path: Path) -> BackupInfo:
+        """Integrity check, schema version and counts of one backup file."""
+        return store_backups.verify_backup(path)
+
+    def backup_now(self, out_dir: Path | None = None) -> BackupInfo:
+        """A verified backup into the backups folder or `out_dir` (a USB stick)."""
+        return store_backups.verify_backup(make_backup(self.db_path, out_dir))
+
+    def restore_backup(self, path: Path) -> RestoreResult:
+        """The current state backed up first, then the backup's content in its place."""
+        self.engine.dispose()  # no pooled connection may keep pages of the old content
+        return store_backups.restore_backup(path, self.db_path)
 
     def verify_history(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         """Walk every item's hash-chained history (数据安全 page); `report.lines()` is the Chinese result.

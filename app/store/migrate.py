@@ -9,9 +9,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from app.errors import DomainError
-from app.store.backup import backup_database, timestamped_name
+from app.store.backup import backup_before
 from app.store.engine import make_engine
-from app.store.location import backup_dir_for
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -65,10 +64,7 @@ def upgrade_database(db_path: Path) -> Path | None:
     head = head_revision()
     if has_tables and current_revision(db_path) == head:
         return None
-    backup = None
-    if has_tables:
-        dest = backup_dir_for(db_path) / timestamped_name(db_path, "before-upgrade")
-        backup = backup_database(db_path, dest)
+    backup = backup_before(db_path, "upgrade") if has_tables else None
     engine = make_engine(db_path, foreign_keys=False)
     try:
         with engine.connect() as conn:

@@ -15,10 +15,12 @@ ALLOWED = {
     "exports": {"services", "models", "errors", "resources"},
     "ui": {"services", "models", "exports", "errors", "resources"},
     "cli": {
-        "services", "models", "store", "exports", "errors", "resources", "cli_text", "application", "cli"
+        "services", "models", "store", "exports", "errors", "resources", "cli_text", "application", "cli",
+        "logging_setup",
     },
     "cli_text": {"services", "models", "store", "errors"},
-    "application": {"ui", "services", "models", "store", "exports", "errors", "resources"},
+    "application": {"ui", "services", "models", "store", "exports", "errors", "resources", "logging_setup"},
+    "logging_setup": {"services", "store", "errors"},  # the log file and the Qt-free excepthook
 }
 QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6")
 
