@@ -420,6 +420,6 @@ class Workspace:
 
     def verify_history(self, progress: Callable[[int, int], None] | None = None) -> VerifyReport:
         """Walk every item's hash-chained history (数据安全 page); `report.lines()` is the Chinese result.
-        Read-only; run it in a worker (about 6 s for 500,000 events)."""
+        Read-only; run it in a worker (a county's 500,000 events take some seconds)."""
         with UnitOfWork(self.engine) as uow:
             return verify_chain(uow.session, progress)
