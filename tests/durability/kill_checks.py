@@ -5,6 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import create_engine
+from sqlmodel import Session
+
+from app.services.chain import verify_chain
 from tests.durability.kill_workbooks import Workbook
 
 _ITEMS = """
@@ -40,10 +44,17 @@ class CheckResult:
     items: int
 
 
-def check_database(db_path: Path, expected: Expected, books: Sequence[Workbook]) -> CheckResult:
+def _connect(db_path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+
+
+def check_database(
+    db_path: Path, expected: Expected, books: Sequence[Workbook], *, chain: bool = False
+) -> CheckResult:
     """Read the file as the next user would find it (read-only: the check itself must not checkpoint
-    the WAL away, so the next child inherits exactly what the killed one left)."""
-    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    the WAL away, so the next child inherits exactly what the killed one left). `chain`: also walk
+    every item's history hash chain with the app's own verifier."""
+    con = _connect(db_path)
     try:
         problems = _file_problems(con)
         if problems:  # nothing else can be trusted on a damaged file
@@ -54,9 +65,24 @@ def check_database(db_path: Path, expected: Expected, books: Sequence[Workbook])
         problems += _saved_problems(con, expected, versions)
         codes = {r[0] for r in con.execute("SELECT code FROM village")}
         book_problems, complete = _import_problems(books, expected, versions, codes)
-        return CheckResult(problems + book_problems, complete, len(rows))
+    except sqlite3.DatabaseError as exc:
+        return CheckResult([f"the file cannot be read: {exc!r}"], set(), 0)
     finally:
         con.close()
+    if chain:
+        problems += chain_problems(db_path)
+    return CheckResult(problems + book_problems, complete, len(rows))
+
+
+def chain_problems(db_path: Path) -> list[str]:
+    """The app's own history verification (services.chain), on a read-only connection."""
+    engine = create_engine("sqlite://", creator=lambda: _connect(db_path))
+    try:
+        with Session(engine) as session:
+            report = verify_chain(session)
+    finally:
+        engine.dispose()
+    return [] if report.ok else [f"history chain broken: {report.lines()[:3]}"]
 
 
 def _file_problems(con: sqlite3.Connection) -> list[str]:

@@ -8,11 +8,13 @@ an import are killed a measured fraction of the way through it (some aimed at it
 
 import contextlib
 import os
+import pickle
 import random
 import select
 import signal
 import statistics
 import time
+import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from app.services.people import create_person
 from app.services.villages import add_cadre, create_village
 from app.store.database import open_database
 from app.store.uow import UnitOfWork
-from tests.durability.kill_checks import CheckResult, Expected, check_database
+from tests.durability.kill_checks import CheckResult, Expected, chain_problems, check_database
 from tests.durability.kill_child import VILLAGE_CODE, child_main
 from tests.durability.kill_workbooks import WorkbookPool
 
@@ -77,9 +79,11 @@ class KillHarness:
         seed: int,
         import_mode: str = "preread",
         max_books: int = 10**6,
+        chain_every: int = 10,
     ) -> None:
         self.db_path, self.settings, self.pool = db_path, settings, pool
         self.seed, self.import_mode, self.max_books = seed, import_mode, max_books
+        self.chain_every = chain_every  # the hash-chain walk reads every event: not after every kill
         self.rng = random.Random(seed)
         self.expected = Expected()
         self.complete: set[int] = set()
@@ -103,6 +107,8 @@ class KillHarness:
                 break
             if progress and (n + 1) % 100 == 0:
                 print(f"  {n + 1} kills, {self.summary.items} items", flush=True)
+        if not self.summary.problems:
+            self.summary.problems = [f"after the last kill: {p}" for p in chain_problems(self.db_path)]
         self.summary.seconds = time.perf_counter() - started
         self.summary.imports_complete = len(self.complete)
         self.summary.db_bytes = sum(
@@ -136,7 +142,8 @@ class KillHarness:
         if problems:
             return problems
         t = time.perf_counter()
-        result: CheckResult = check_database(self.db_path, self.expected, books)
+        chain = (n + 1) % self.chain_every == 0
+        result: CheckResult = check_database(self.db_path, self.expected, books, chain=chain)
         self.summary.check_seconds += time.perf_counter() - t
         self.complete = result.complete_books
         self.summary.items = result.items
@@ -206,6 +213,56 @@ class KillHarness:
         if phase.startswith("import"):
             s.import_kills.append(killed_at - began)
         return []
+
+
+def run_chains(chains: list[KillHarness], kills: int, progress: bool = False) -> list[Summary]:
+    """Run several chains (each on its own file) at once, each in a forked runner process: the
+    writers are CPU-bound and the runners mostly wait, so two cores run two chains in the time of one.
+    Make the workbooks first (`pool.ensure`): runners must not write the pool's files concurrently."""
+    procs = []
+    for harness in chains:
+        read_fd, write_fd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            code = 0
+            try:
+                data = pickle.dumps(harness.run(kills, progress))
+            except BaseException as exc:
+                code = 1
+                data = pickle.dumps(Summary(problems=["".join(traceback.format_exception(exc))]))
+            try:
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(data)
+            finally:
+                os._exit(code)
+        os.close(write_fd)
+        procs.append((pid, read_fd))
+    summaries = []
+    for pid, read_fd in procs:
+        with os.fdopen(read_fd, "rb") as inp:
+            data = inp.read()
+        os.waitpid(pid, 0)
+        summaries.append(pickle.loads(data) if data else Summary(problems=["the runner died"]))
+    return summaries
+
+
+def merged(summaries: list[Summary]) -> Summary:
+    """One summary for several chains run at once (seconds: the longest chain, i.e. wall time)."""
+    total = Summary()
+    for s in summaries:
+        total.kills += s.kills
+        total.phases += s.phases
+        total.import_kills += s.import_kills
+        total.saved += s.saved
+        total.imports_complete += s.imports_complete
+        total.import_seconds += s.import_seconds
+        total.items += s.items
+        total.seconds = max(total.seconds, s.seconds)
+        total.check_seconds += s.check_seconds
+        total.problems += s.problems
+        total.db_bytes += s.db_bytes
+    return total
 
 
 def describe(summary: Summary) -> list[str]:
