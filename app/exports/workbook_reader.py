@@ -16,9 +16,10 @@ from typing import Any
 from openpyxl import load_workbook
 
 from app.errors import DomainError
+from app.exports.xlsx_read import SheetTooLarge, UnsafeXml, open_package, read_sheet
 from app.services.importing import FIRST_DATA_ROW, HEADER_ROW, META, RawSheet, RawWorkbook
 
-__all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_workbook"]
+__all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_workbook", "read_workbook_openpyxl"]
 
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -64,15 +65,85 @@ def _check_container(path: Path) -> None:
         raise _refuse(path, "压缩比异常（超过100倍），疑似“压缩炸弹”")
 
 
-def _trim(values: tuple[Any, ...], width: int) -> list[Any]:
+def _trim(values: tuple[Any, ...] | list[Any], width: int) -> list[Any]:
     row = list(values)
     while len(row) > width and row[-1] is None:
         row.pop()
     return row + [None] * (width - len(row))
 
 
+def _too_many(path: Path, name: str, declared: int, max_rows: int) -> None:
+    if declared > max_rows + FIRST_DATA_ROW:
+        raise _refuse(path, f"的工作表“{name}”有{declared}行，超过上限{max_rows}行")
+
+
+def _sheet(name: str, rows: list[list[Any]]) -> RawSheet:
+    """Row 2 is the header; the data rows are cut or padded to its width, trailing blanks dropped."""
+    header = list(rows[0]) if rows else []
+    while header and header[-1] is None:
+        header.pop()
+    data = [_trim(r, len(header)) for r in rows[1:]]
+    while data and all(v is None or v == "" for v in data[-1]):
+        data.pop()
+    return RawSheet(name, header, data)
+
+
+def _meta(path: Path, rows: list[list[Any]]) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    for count, row in enumerate(rows):
+        if count > 10_000:
+            raise _refuse(path, "的“_meta”工作表过大")
+        key, value = [*row, None, None][:2]
+        if key is not None:
+            meta[str(key)] = "" if value is None else str(value)
+    return meta
+
+
 def read_workbook(path: Path, max_rows: int = 200_000) -> RawWorkbook:
-    """The workbook as plain values; DomainError (Chinese, naming the file) for anything unsafe."""
+    """The workbook as plain values; DomainError (Chinese, naming the file) for anything unsafe.
+
+    The sheets are parsed by `app.exports.xlsx_read` (expat, no DTDs or entities), the same values
+    openpyxl's read-only mode gives (`read_workbook_openpyxl`, kept as the reference)."""
+    path = Path(path)
+    _check_container(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            pkg = open_package(zf)
+            names = [name for name, _member in pkg.sheets]
+            if META not in names:
+                raise _refuse(path, "缺少“_meta”工作表，不是本软件导出的上报工作簿")
+            meta: dict[str, str] = {}
+            sheets: dict[str, RawSheet] = {}
+            for name, member in pkg.sheets:
+                limit = 10_001 if name == META else max_rows
+                try:
+                    rows = read_sheet(
+                        pkg,
+                        member,
+                        min_row=2 if name == META else HEADER_ROW,
+                        max_rows=limit,
+                        max_col=2 if name == META else None,
+                        on_dimension=lambda n, name=name: _too_many(path, name, n, max_rows),  # type: ignore[misc]
+                    )
+                except SheetTooLarge as exc:
+                    if name == META:
+                        raise _refuse(path, "的“_meta”工作表过大") from exc
+                    raise _refuse(path, f"的工作表“{name}”超过{max_rows}行的上限") from exc
+                if name == META:
+                    meta = _meta(path, rows)
+                else:
+                    sheets[name] = _sheet(name, rows)
+    except DomainError:
+        raise
+    except UnsafeXml as exc:
+        raise _refuse(path, "含有DTD或实体声明（可被用于XML实体攻击），出于安全考虑不予导入") from exc
+    except Exception as exc:  # expat errors, bad indexes, damaged zip members
+        raise _refuse(path, "已损坏或不是Excel工作簿（.xlsx），无法读取") from exc
+    return RawWorkbook(path.name, meta, names, sheets)
+
+
+def read_workbook_openpyxl(path: Path, max_rows: int = 200_000) -> RawWorkbook:
+    """The reference reader: openpyxl read-only, values only (slower; kept to test the fast one)."""
     path = Path(path)
     _check_container(path)
     try:
@@ -87,31 +158,16 @@ def read_workbook(path: Path, max_rows: int = 200_000) -> RawWorkbook:
         sheets: dict[str, RawSheet] = {}
         for name in names:
             ws = wb[name]
-            declared = ws.max_row or 0
-            if declared > max_rows + FIRST_DATA_ROW:
-                raise _refuse(path, f"的工作表“{name}”有{declared}行，超过上限{max_rows}行")
+            _too_many(path, name, ws.max_row or 0, max_rows)
             if name == META:
-                for count, row in enumerate(ws.iter_rows(min_row=2, max_col=2, values_only=True)):
-                    if count > 10_000:
-                        raise _refuse(path, "的“_meta”工作表过大")
-                    key, value = [*row, None, None][:2]
-                    if key is not None:
-                        meta[str(key)] = "" if value is None else str(value)
+                meta = _meta(path, [list(r) for r in ws.iter_rows(min_row=2, max_col=2, values_only=True)])
                 continue
-            header: list[Any] = []
             rows: list[list[Any]] = []
             for n, values in enumerate(ws.iter_rows(min_row=HEADER_ROW, values_only=True)):
-                if n == 0:
-                    header = list(values)
-                    while header and header[-1] is None:
-                        header.pop()
-                    continue
                 if n > max_rows:
                     raise _refuse(path, f"的工作表“{name}”超过{max_rows}行的上限")
-                rows.append(_trim(values, len(header)))
-            while rows and all(v is None or v == "" for v in rows[-1]):
-                rows.pop()
-            sheets[name] = RawSheet(name, header, rows)
+                rows.append(list(values))
+            sheets[name] = _sheet(name, rows)
     except DomainError:
         raise
     except Exception as exc:
