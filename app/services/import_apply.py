@@ -295,6 +295,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
     for chunk in _chunks(sorted(person_ids)):
         people.update({p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(chunk))).all()})
 
+    new_items: list[Item] = []
     for it in plan.items:
         item_id = it["id"]
         if item_id in blocked:
@@ -331,7 +332,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
         if ex is None:
             fields.update(village_id=vid, ledger_id=ledger.id, responsible_cadre_id=cadre_id)
             key = person.search_key or search_key(person.name)
-            session.add(Item(id=item_id, search_key=f"{key}|{it['serial'].lower()}", **fields))
+            new_items.append(Item(id=item_id, search_key=f"{key}|{it['serial'].lower()}", **fields))
             summary.added += 1
             continue
         for name in WORKFLOW_FIELDS:
@@ -359,6 +360,8 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
                 ex.responsible_cadre_id = cadre_id
         session.add(ex)
         summary.updated += 1
+    session.flush()  # people, cadres and ledgers first: items refer to them (no ORM relationships)
+    session.add_all(new_items)
     session.flush()
 
     new_events: list[ItemEvent] = []

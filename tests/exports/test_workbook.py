@@ -224,7 +224,13 @@ def test_month_export_holds_that_months_items_and_events(engine, settings, story
     uuids = {r[1] for t in report.ledgers for r in data_rows(wb[t.name])}
     assert uuids == {story.ids["c"], story.ids["d"]}  # received in Oct, or changed in Oct
     hist = data_rows(wb["历史"])
-    assert hist and all(Period.month("2026-10").contains(r[3].date()) for r in hist)
+    # every event of those items (each file is whole for its items), some of them from October
+    assert {r[0] for r in hist} == uuids
+    assert any(Period.month("2026-10").contains(r[3].date()) for r in hist)
+    assert any(not Period.month("2026-10").contains(r[3].date()) for r in hist)
+    for uuid in uuids:
+        seqs = sorted(r[2] for r in hist if r[0] == uuid)
+        assert seqs == list(range(1, len(seqs) + 1))
     assert report.figures["registered"] == 1  # the cohort received in October
     meta = {k: v for k, v in wb["_meta"].iter_rows(min_row=2, values_only=True)}
     assert meta["month"] == "2026-10"
