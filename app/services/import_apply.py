@@ -29,10 +29,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import col, select
 
 from app.models import Cadre, Item, ItemEvent, Ledger, Person, SatisfactionRating, Village
+from app.models.base import utcnow
 from app.models.enums import Action, ItemState, Level, Satisfaction
+from app.models.item import NO_HISTORY
+from app.services.chain import chain_rows
 from app.services.config import LedgerConfig
 from app.services.importing import (
     HISTORY,
@@ -292,10 +296,11 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
     }
     person_ids = {p["_person"]["id"] for p in plan.items}
     people: dict[str, Person] = {}
+    new_people: list[dict[str, Any]] = []
     for chunk in _chunks(sorted(person_ids)):
         people.update({p.id: p for p in session.exec(select(Person).where(col(Person.id).in_(chunk))).all()})
 
-    new_items: list[Item] = []
+    new_items: list[dict[str, Any]] = []
     for it in plan.items:
         item_id = it["id"]
         if item_id in blocked:
@@ -325,14 +330,15 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
             session.add(ledger)
             session.flush()
             ledgers[ledger.name] = ledger
-        person = _person(session, people, it, vid, direction, file_level)
+        person = _person(session, people, new_people, it, vid, direction, file_level)
         cadre_id = _cadre(session, cadres, it, vid)
         fields = {k: it[k] for k in (*IDENTITY_FIELDS, *WORKFLOW_FIELDS, *OWNER)}
         fields["updated_at"] = it["updated_at"] or it["registered_at"]
         if ex is None:
             fields.update(village_id=vid, ledger_id=ledger.id, responsible_cadre_id=cadre_id)
             key = person.search_key or search_key(person.name)
-            new_items.append(Item(id=item_id, search_key=f"{key}|{it['serial'].lower()}", **fields))
+            fields.update(id=item_id, search_key=f"{key}|{it['serial'].lower()}", history_head=NO_HISTORY)
+            new_items.append(fields)
             summary.added += 1
             continue
         for name in WORKFLOW_FIELDS:
@@ -360,24 +366,43 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
                 ex.responsible_cadre_id = cadre_id
         session.add(ex)
         summary.updated += 1
-    session.flush()  # people, cadres and ledgers first: items refer to them (no ORM relationships)
-    session.add_all(new_items)
-    session.flush()
+    session.flush()  # cadres and ledgers first, then people: items refer to them
+    if new_people:
+        session.execute(insert(Person.__table__), new_people)  # type: ignore[attr-defined]
 
-    new_events: list[ItemEvent] = []
+    # New items and their whole history go in as rows (Core): building ORM objects costs ~1 ms each,
+    # and a township imports tens of thousands. Their chains are linked here; events appended to
+    # items already here go through the ORM, whose flush hook links them after the stored tip.
+    added = {row["id"] for row in new_items}
+    fresh_rows: list[dict[str, Any]] = []
+    appended: list[ItemEvent] = []
     for item_id, events in events_by_item.items():
         if item_id in blocked:
             continue
         for e in sorted(events, key=lambda x: x["seq"]):
             if (item_id, e["seq"]) in local_events:
                 continue
-            new_events.append(ItemEvent(**{k: v for k, v in e.items() if not k.startswith("_")}))
-    for event in new_events:
+            values = {k: v for k, v in e.items() if not k.startswith("_")}
+            if item_id in added:
+                fresh_rows.append(values)
+            else:
+                appended.append(ItemEvent(**values))
+    heads = chain_rows(fresh_rows)
+    for row in new_items:
+        row["history_head"] = heads.get(row["id"], NO_HISTORY)
+    if new_items:
+        session.execute(insert(Item.__table__), new_items)  # type: ignore[attr-defined]
+    if fresh_rows:
+        session.execute(insert(ItemEvent.__table__), fresh_rows)  # type: ignore[attr-defined]
+    ratings = [r for r in map(_rating_of_row, fresh_rows) if r is not None]
+    for event in appended:
         session.add(event)
-        rating = _rating_of(event)
-        if rating is not None:  # ratings travel inside their 签字确认 events
-            session.add(rating)
-    summary.events_added = len(new_events)
+        rating = _rating_of_row(event.model_dump())
+        if rating is not None:
+            ratings.append(rating)
+    if ratings:  # ratings travel inside their 签字确认 events
+        session.execute(insert(SatisfactionRating.__table__), ratings)  # type: ignore[attr-defined]
+    summary.events_added = len(fresh_rows) + len(appended)
     session.flush()
 
 
@@ -429,15 +454,22 @@ def _villages(session: Any, plan: ImportPlan) -> dict[str, int]:
 
 
 def _person(
-    session: Any, people: dict[str, Person], it: dict[str, Any], vid: int, direction: str, file_level: str
+    session: Any,
+    people: dict[str, Person],
+    new_people: list[dict[str, Any]],
+    it: dict[str, Any],
+    vid: int,
+    direction: str,
+    file_level: str,
 ) -> Person:
     """The requester: created when new; updated from the file when the file may change village data."""
     spec = it["_person"]
     person = people.get(spec["id"])
-    if person is None:
-        person = Person(village_id=vid, search_key=search_key(spec["name"]), **spec)
-        session.add(person)
-        people[spec["id"]] = person
+    if person is None:  # a row (Core insert before the items); model_construct skips validation
+        row = {**spec, "village_id": vid, "household_id": None, "relation_to_head": ""}
+        row.update(search_key=search_key(spec["name"]), created_at=utcnow())
+        new_people.append(row)
+        person = people[spec["id"]] = Person.model_construct(**row)
         return person
     if file_may_set("village", file_level, direction):
         changed = False
@@ -465,14 +497,14 @@ def _cadre(session: Any, cadres: dict[tuple[int, str], int], it: dict[str, Any],
     return cadre_id
 
 
-def _rating_of(event: ItemEvent) -> SatisfactionRating | None:
+def _rating_of_row(event: dict[str, Any]) -> dict[str, Any] | None:
     """The satisfaction rating a 签字确认 event recorded (the workbook carries it in the history)."""
-    if event.action != Action.CONFIRM.value:
+    if event["action"] != Action.CONFIRM.value:
         return None
     try:  # the event's note is the rating's Chinese label (actions.confirm writes it so)
-        rating = Satisfaction.from_text(event.note)
+        rating = Satisfaction.from_text(event["note"])
     except ValueError:
         return None
-    changes = json.loads(event.changes or "{}")
+    changes = json.loads(event["changes"] or "{}")
     opinion = (changes.get("requester_opinion") or [None, ""])[1] or ""
-    return SatisfactionRating(item_id=event.item_id, rated_on=event.on, rating=rating.value, opinion=opinion)
+    return {"item_id": event["item_id"], "rated_on": event["on"], "rating": rating.value, "opinion": opinion}
