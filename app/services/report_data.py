@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import metadata
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import String, or_, type_coerce
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -178,7 +178,10 @@ def _beijing(moment: datetime | None) -> datetime | None:
 
 
 def _text(value: str | None) -> str:
-    return clean_text(value or "")
+    if not value:
+        return ""
+    # printable text (Chinese included) has no line ends and no XML-illegal characters to clean
+    return value if value.isprintable() else clean_text(value)
 
 
 def app_version() -> str:
@@ -349,11 +352,33 @@ class _Labels:
 
 
 _EIGHT_HOURS = timedelta(hours=8)
+_DAYS: dict[str, date] = {}
 
 
-def _beijing_fast(moment: datetime | None) -> datetime | None:
-    """`_beijing` without the time zone arithmetic for the stored naive UTC datetimes."""
-    if moment is None or moment.tzinfo is not None:
+def _raw(column: Any) -> Any:
+    """The column's stored text, not converted by SQLAlchemy (dates are parsed below, with a cache:
+    a county's 600,000 rows hold only a few thousand distinct days)."""
+    return type_coerce(column, String).label(column.key)
+
+
+def _day(text: str | date | None) -> date | None:
+    if text is None or isinstance(text, date):
+        return text
+    day = _DAYS.get(text)
+    if day is None:
+        day = date.fromisoformat(text[:10])
+        if len(_DAYS) < 100_000:
+            _DAYS[text] = day
+    return day
+
+
+def _moment(text: str | datetime | None) -> datetime | None:
+    """A stored moment (naive text is UTC, as SQLAlchemy stores it) as naive Beijing time, to the
+    second: the same as `_beijing` of the value SQLAlchemy would return."""
+    if text is None:
+        return None
+    moment = text if isinstance(text, datetime) else datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
         return _beijing(moment)
     return (moment + _EIGHT_HOURS).replace(microsecond=0)
 
@@ -383,38 +408,38 @@ def _item_rows(
             Person.address,
             Item.source,
             Item.source_detail,
-            Item.received_on,
-            Item.registered_at,
+            _raw(Item.received_on),
+            _raw(Item.registered_at),
             Item.registered_by,
             Item.request,
             Item.decision,
             Item.reply,
-            Item.replied_on,
+            _raw(Item.replied_on),
             Item.department,
-            Item.assigned_on,
+            _raw(Item.assigned_on),
             Item.measures,
             Item.outcome,
             Item.requester_opinion,
             Item.satisfaction,
             Item.signed_by,
-            Item.signed_on,
+            _raw(Item.signed_on),
             cadre.id,
             cadre.name,
             cadre.phone,
             Item.state,
             Item.level,
             Item.max_level,
-            Item.level_started_on,
+            _raw(Item.level_started_on),
             Item.on_the_spot,
             Item.settled_level,
-            Item.settled_on,
+            _raw(Item.settled_on),
             Item.settled_from_state,
             Item.reopen_count,
             Item.published_month,
             Item.void_reason,
-            Item.voided_on,
+            _raw(Item.voided_on),
             Item.version,
-            Item.updated_at,
+            _raw(Item.updated_at),
         )
         .join(Village, col(Village.id) == col(Item.village_id))
         .join(Ledger, col(Ledger.id) == col(Item.ledger_id))
@@ -462,37 +487,37 @@ def _item_rows(
                 _text(p_address),
                 _text(source),
                 _text(source_detail),
-                received_on,
-                _beijing_fast(registered_at),
+                _day(received_on),
+                _moment(registered_at),
                 _text(registered_by),
                 _text(request),
                 _text(decision),
                 _text(reply),
-                replied_on,
+                _day(replied_on),
                 _text(department),
-                assigned_on,
+                _day(assigned_on),
                 _text(measures),
                 _text(outcome),
                 _text(opinion),
                 sat(satisfaction),
                 _text(signed_by),
-                signed_on,
+                _day(signed_on),
                 _text(cadre_name) if has_cadre else "",
                 _text(cadre_phone) if has_cadre else "",
                 state(item_state),
                 level(item_level),
                 level(max_level),
-                level_started_on,
+                _day(level_started_on),
                 "是" if on_the_spot else "否",
                 level(settled_level),
-                settled_on,
+                _day(settled_on),
                 state(settled_from),
                 reopen_count,
                 published_month or "",
                 _text(void_reason),
-                voided_on,
+                _day(voided_on),
                 version,
-                _beijing_fast(updated_at),
+                _moment(updated_at),
             )
         )
     return out
@@ -506,8 +531,8 @@ def _history_rows(
             ItemEvent.item_id,
             Item.serial,
             ItemEvent.seq,
-            ItemEvent.on,
-            ItemEvent.at,
+            _raw(ItemEvent.on),
+            _raw(ItemEvent.at),
             ItemEvent.actor,
             ItemEvent.action,
             ItemEvent.from_state,
@@ -534,8 +559,8 @@ def _history_rows(
             item_id,
             serial,
             seq,
-            on,
-            _beijing_fast(at),
+            _day(on),
+            _moment(at),
             _text(actor),
             action(act),
             state(from_state),
