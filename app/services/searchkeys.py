@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pypinyin import Style
 from pypinyin.constants import PHRASES_DICT
 from pypinyin.converter import DefaultConverter
@@ -137,6 +139,7 @@ def name_initials(name: str) -> str:
     return head + pinyin_initials(given)
 
 
+@lru_cache(maxsize=65536)
 def search_key(*parts: str) -> str:
     """One string for SQL LIKE '%q%': per non-empty part its text, initials and full pinyin.
 
