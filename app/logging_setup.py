@@ -64,6 +64,15 @@ def setup_logging(data_folder: Path) -> Path | None:
     return path
 
 
+def stop_logging() -> None:
+    """Detach and close the log file (tests; a new data folder)."""
+    global _handler
+    if _handler is not None:
+        logging.getLogger().removeHandler(_handler)
+        _handler.close()
+        _handler = None
+
+
 def current_log_file() -> Path | None:
     return Path(_handler.baseFilename) if _handler is not None else None
 

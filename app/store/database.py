@@ -80,13 +80,16 @@ def check_writable(db_path: Path) -> None:
 
 
 def probe_write_transaction(engine: Engine) -> None:
-    """Open and roll back a write transaction: a read-only file or medium fails here, not later."""
+    """Make and roll back a real write: a read-only file or medium fails here, not mid-way through work."""
     raw = engine.raw_connection()
     try:
         con = raw.driver_connection
         assert con is not None
         con.execute("BEGIN IMMEDIATE")
-        con.execute("ROLLBACK")
+        try:  # BEGIN IMMEDIATE alone succeeds on a read-only file: only a real write fails
+            con.execute("CREATE TABLE taizhang_write_probe (x INTEGER)")
+        finally:
+            con.execute("ROLLBACK")
     finally:
         raw.close()
 
