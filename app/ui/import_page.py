@@ -154,7 +154,8 @@ class ImportPage(QWidget):
         split.addWidget(self._titled(self.result_label, self.outcome_view))
         self.problem_view = self._table(self.problem_model)
         split.addWidget(self._titled(self.problem_label, self.problem_view, self.save_button))
-        split.setSizes([160, 200, 320])
+        for n, stretch in enumerate((2, 3, 3)):
+            split.setStretchFactor(n, stretch)
         layout.addWidget(split, 1)
         self._update_buttons()
 

@@ -122,7 +122,7 @@ class VillageFiguresTableModel(HeaderedTableModel):
 class WaitingTableModel(HeaderedTableModel):
     """Items waiting at the township, with the deadline that matters now."""
 
-    HEADERS = ("村", "编号", "台账", "分类", "诉求人", "状态", "当前时限", "期限")
+    HEADERS = ("村", "期限", "当前时限", "状态", "诉求人", "分类", "编号", "台账")
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -146,13 +146,13 @@ class WaitingTableModel(HeaderedTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             values = (
                 r.village,
+                deadline_text(r.due, r.days_left),
+                r.limit,
+                state_label(r.state),
+                r.requester,
+                r.category,
                 r.serial,
                 r.ledger,
-                r.category,
-                r.requester,
-                state_label(r.state),
-                r.limit,
-                deadline_text(r.due, r.days_left),
             )
             return values[index.column()]
         if role == Qt.ItemDataRole.BackgroundRole and r.status in STATUS_COLOURS:
@@ -226,7 +226,7 @@ class TownshipPage(QWidget):
         split.addWidget(self.chart)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
-        split.setSizes([900, 560])
+        split.setSizes([820, 640])
         return split
 
     def _table(self) -> QTableView:

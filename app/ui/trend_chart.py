@@ -11,8 +11,8 @@ SERIES = (("登记", "#1f4e79"), ("办结", "#c0392b"))
 
 
 def month_label(month: str) -> str:
-    """The month's number: "2026-03" → "3月" (the chart's title names the years)."""
-    return f"{int(month[5:])}月"
+    """The month's number: "2026-03" → "3" (the axis is titled 月份, the chart's title names the years)."""
+    return str(int(month[5:]))
 
 
 def value_axis(top: int) -> tuple[int, int]:
@@ -72,6 +72,8 @@ class TrendChart(QChartView):
         months = QBarCategoryAxis()
         months.append([month_label(m) for m in trend.months])
         months.setLabelsFont(base)
+        months.setTitleText("月份")
+        months.setTitleFont(base)
         top = max([*trend.registered, *trend.settled, 0])
         counts = QValueAxis()
         maximum, ticks = value_axis(top)
