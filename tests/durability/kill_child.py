@@ -231,7 +231,7 @@ def child_main(
     next_book: int,
     seed: int,
     fd: int,
-    import_first: bool,
+    first: str,
     import_mode: str,
 ) -> None:
     """Work until killed (or a minute has passed); never returns into the parent's code."""
@@ -242,8 +242,8 @@ def child_main(
         engine = open_database(db_path)
         worker = Worker(engine, settings, random.Random(seed), out, books, next_book, import_mode)
         out.line("saved", "open", "-", 0)
-        if import_first:
-            worker.do_import()
+        if first:  # "import" or "checkpoint": the round's kill is aimed at it
+            worker.ops[first]()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             worker.step()

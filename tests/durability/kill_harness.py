@@ -29,6 +29,7 @@ from tests.durability.kill_child import VILLAGE_CODE, child_main
 from tests.durability.kill_workbooks import WorkbookPool
 
 IMPORT_FIRST = 0.3  # share of rounds whose child starts with an import
+CHECKPOINT_FIRST = 0.08  # ... with a checkpoint of the WAL the previous writers left
 
 
 def prepare_database(db_path: Path, settings: Settings) -> None:
@@ -119,8 +120,10 @@ class KillHarness:
     def round(self, n: int) -> list[str]:
         nb = self.next_book()
         books = self.pool.ensure(min(nb + 2, self.max_books))
-        import_first = nb < self.max_books and self.rng.random() < IMPORT_FIRST
-        trigger, delay = self._plan_kill(import_first)
+        roll = self.rng.random()
+        first = "import" if nb < self.max_books and roll < IMPORT_FIRST else ""
+        first = "checkpoint" if 1 - roll < CHECKPOINT_FIRST else first
+        trigger, delay = self._plan_kill(first)
         seed = self.rng.randrange(2**32)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
@@ -133,7 +136,7 @@ class KillHarness:
                 next_book=nb,
                 seed=seed,
                 fd=write_fd,
-                import_first=import_first,
+                first=first,
                 import_mode=self.import_mode,
             )
         os.close(write_fd)
@@ -149,10 +152,12 @@ class KillHarness:
         self.summary.items = result.items
         return result.problems
 
-    def _plan_kill(self, import_first: bool) -> tuple[bytes, float]:
+    def _plan_kill(self, first: str) -> tuple[bytes, float]:
         """(line that starts the clock, seconds after it) for this round's kill."""
         roll = self.rng.random()
-        if import_first:
+        if first == "checkpoint":
+            return b"begin checkpoint", self.rng.uniform(0.0, 0.03)
+        if first == "import":
             est = self.import_estimate()
             if roll < 0.2:
                 return b"saved import", self.rng.uniform(0.0, 0.1)  # let it finish: kill just after
