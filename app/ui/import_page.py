@@ -35,7 +35,7 @@ from app.ui.worker import run_in_background
 Index = QModelIndex | QPersistentModelIndex
 FAILED_COLOUR = "#fde2e1"
 HINT = (
-    "把各村发来的上报工作簿（.xlsx）拖到这里，或点“选择文件…”“选择文件夹…”。"
+    "把各村发来的上报工作簿、或乡镇发回的答复工作簿（.xlsx）拖到这里，或点“选择文件…”“选择文件夹…”。"
     "先点“预览（不写入）”看看每个文件会新增、更新多少件；有任何问题的文件一件也不导入，"
     "问题会列在下面（哪个文件、哪张表、第几行、哪一列），可保存成问题清单发回给村里改正。"
 )
@@ -134,7 +134,7 @@ class ImportPage(QWidget):
     # construction
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        title = QLabel("导入工作簿（各村上报）")
+        title = QLabel("导入工作簿（各村上报、乡镇答复）")
         title.setProperty("role", "title")
         layout.addWidget(title)
         hint = QLabel(HINT)

@@ -5,6 +5,7 @@ The page loads its figures only while it is shown (a county's 100,000 items take
 whenever something changed while it is visible.
 """
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.exports.workbook import write_report_workbook
 from app.services.clocks import OVERDUE, WARNING
 from app.services.queries import ClockRow
 from app.services.township import VillageFigures, VillageTrend, total_figures
@@ -320,32 +322,33 @@ class TownshipPage(QWidget):
         if item_id:
             self.hub.open_item_requested.emit(item_id)
 
-    # replies to the village (the export itself is app.services; see Workspace.export_replies)
+    # the reply workbook (答复工作簿) for the chosen village: its escalated items with the township's work
     @Slot()
     def export_replies(self) -> None:
-        village_id = self.selected_village_id()
-        export = getattr(self.workspace, "export_replies", None)
-        if village_id is None:
+        village = self.selected_village()
+        if village is None:
             return
-        if export is None:
-            show_info(self, "导出答复工作簿的功能还未提供，请更新软件后再试。")
-            return
-        name = next(v.name for v in self.workspace.villages() if v.id == village_id)
-        default = str(Path.home() / f"乡镇答复-{name}-{self.workspace.today():%Y%m%d}.xlsx")
+        month = self.month_box.currentData()
+        default = str(Path.home() / f"答复工作簿-{village.name}-{month or '全部'}.xlsx")
         target, _ = QFileDialog.getSaveFileName(
             self, "导出给本村的答复工作簿", default, "Excel 工作簿 (*.xlsx)"
         )
         if target:
-            self.write_replies(village_id, Path(target))
+            self.write_replies(village.code, month, Path(target))
 
-    def write_replies(self, village_id: int, out: Path) -> None:
-        export = self.workspace.export_replies  # type: ignore[attr-defined]
+    def write_replies(self, village_code: str, month: str | None, out: Path) -> None:
+        """Build and write the reply workbook in the background (a county's villages hold many items)."""
+
+        def work(progress: Callable[[int, int], None]) -> str:
+            report = self.workspace.reply_report(village_code, month)
+            return write_report_workbook(report, out, progress)
+
         run_in_background(
             self,
             "正在导出答复工作簿……",
-            lambda _progress: export(village_id, out),
-            lambda _result: show_info(
-                self, f"已导出：{out}\n可用U盘或微信发给该村，村里导入后即可看到乡镇的答复。"
+            work,
+            lambda _digest: show_info(
+                self, f"已导出：{out}\n可用U盘或微信发给该村，村里在“导入工作簿”中导入后即可看到乡镇的答复。"
             ),
             lambda exc: show_error(self, exc, "导出失败"),
         )

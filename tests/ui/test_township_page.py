@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -125,17 +126,26 @@ def test_choosing_a_village_shows_its_twelve_months(qtbot, ws):
     assert page.replies_button.isEnabled()
 
 
-def test_replies_for_the_chosen_village(qtbot, ws, no_message_boxes, tmp_path):
+def test_reply_workbook_for_the_chosen_village(qtbot, ws, no_message_boxes, tmp_path):
     page = _page(qtbot, ws)
-    page.figures_view.selectRow(0)
-    if getattr(ws, "export_replies", None) is None:  # the reply export is not there yet: say so
-        page.export_replies()
-        assert no_message_boxes and "答复" in no_message_boxes[-1][1]
-        return
+    page.select_village(next(r.village_id for r in ws.township_figures() if r.escalated))
+    village = page.selected_village()
     out = tmp_path / "答复.xlsx"
-    page.write_replies(page.selected_village_id(), out)
-    qtbot.waitUntil(lambda: any("已导出" in text for _kind, text in no_message_boxes), timeout=20000)
-    assert out.exists() and out.stat().st_size > 0
+    page.write_replies(village.code, None, out)
+    qtbot.waitUntil(lambda: any("已导出" in text for _kind, text in no_message_boxes), timeout=30000)
+    book = load_workbook(out, read_only=True)
+    rows = [
+        r
+        for ledger in ws.ledgers()
+        for r in book[ledger.name].iter_rows(min_row=3, values_only=True)
+        if any(r)
+    ]
+    assert len(rows) == village.escalated  # every item of the village that reached the township
+    assert {r[2] for r in rows} == {village.name}
+    # a village with nothing escalated gets a Chinese explanation, not a file
+    page.write_replies("000000000000", None, tmp_path / "none.xlsx")
+    qtbot.waitUntil(lambda: no_message_boxes[-1][0] == "warning", timeout=30000)
+    assert "000000000000" in no_message_boxes[-1][1] and not (tmp_path / "none.xlsx").exists()
 
 
 def test_the_main_window_lists_the_township_page_only_for_several_villages(qtbot, ws, workspace, prefs):
