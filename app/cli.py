@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("ledgers", parents=[common], help="列出台账及分类（含县里自己增加的）")
     p = sub.add_parser("gui", parents=[common], help="打开图形界面（默认）")
     p.add_argument("--screenshot", type=Path, metavar="FILE.png", help="在后台渲染窗口并保存截图后退出")
-    p.add_argument("--page", help="打开的页面：dashboard、minsheng、kunnan、wending、all、meeting、settings")
+    p.add_argument("--page", help="打开的页面：dashboard、minsheng、kunnan、wending、all、meeting、safety、settings")
     add_form_commands(sub, common)
     add_posting_commands(sub, common)
     add_workbook_commands(sub, common)

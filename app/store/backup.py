@@ -104,6 +104,17 @@ def _has_data(db_path: Path) -> bool:
     return db_path.is_file() and db_path.stat().st_size > 0
 
 
+def _has_no_village(db_path: Path) -> bool:
+    try:
+        con = connect_existing(db_path, read_only=True)
+        try:
+            return con.execute("SELECT 1 FROM village LIMIT 1").fetchone() is None
+        finally:
+            con.close()
+    except sqlite3.DatabaseError:  # no village table yet, or damaged: the copy would fail anyway
+        return False
+
+
 def backup_before(db_path: Path, reason: str) -> Path | None:
     """A verified backup before a risky step ("import", "restore", "upgrade"); None if no data yet.
 
@@ -133,7 +144,7 @@ def make_backup(db_path: Path, out_dir: Path | None = None) -> Path:
 def ensure_daily_backup(db_path: Path, now: datetime | None = None) -> Path | None:
     """At the first start of each day: back up unless a daily backup from today exists."""
     now = now or datetime.now()
-    if not _has_data(db_path):
+    if not _has_data(db_path) or _has_no_village(db_path):  # nothing to protect yet
         return None
     for path in backup_dir_for(db_path).glob(f"{db_path.stem}-{DAILY}-*.db"):
         name = parse_name(path)

@@ -70,6 +70,9 @@ def test_daily_backup_is_made_once_a_day(engine, village):
 
 def test_nothing_to_back_up_before_there_is_data(tmp_path):
     assert backup_before(tmp_path / "none.db", "import") is None
+    empty = tmp_path / "empty.db"
+    open_database(empty).dispose()  # tables, but no village yet
+    assert ensure_daily_backup(empty) is None and not backup_dir_for(empty).exists()
     assert ensure_daily_backup(tmp_path / "none.db") is None
     with pytest.raises(DomainError, match="还没有数据"):
         make_backup(tmp_path / "none.db")

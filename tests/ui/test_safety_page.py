@@ -119,3 +119,15 @@ def test_start_up_on_a_damaged_file_offers_and_restores_the_latest_backup(tmp_pa
     open_database(db).dispose()  # usable again
     (aside,) = tmp_path.glob("start-已损坏-*.db")
     assert aside.read_bytes() == b"damaged" * 1000
+
+
+def test_history_check_runs_the_real_chain_verification(
+    qtbot, workspace, engine, settings, village, no_message_boxes
+):
+    if not hasattr(workspace, "verify_history"):
+        pytest.skip("Workspace.verify_history is not there yet")
+    make_item(engine, settings, village, received=UI_TODAY)
+    page = _page(qtbot, workspace)
+    page.verify_history()
+    qtbot.waitUntil(lambda: "历史记录" in page.last_result, timeout=10000)
+    assert "历史记录完整" in page.last_result and "共检查1件事项" in page.last_result
