@@ -48,7 +48,7 @@ from app.services.township import (
 from app.services.villages import add_cadre, category_names, create_village, sync_ledgers
 from app.services.workflow import allowed_actions
 from app.store import backups as store_backups
-from app.store.backup import make_backup
+from app.store.backup import backup_before, make_backup
 from app.store.backups import BackupInfo, RestoreResult
 from app.store.location import backup_dir_for, log_dir
 from app.store.uow import UnitOfWork
@@ -385,10 +385,20 @@ class Workspace:
         self, paths: list[Path], *, dry_run: bool, read: Reader, progress: Progress | None = None
     ) -> list[FileOutcome]:
         """Each file (folders expanded) read, validated and applied in its own transaction;
-        `read` is the workbook reader (app.exports), passed in because services do not import exports."""
+        `read` is the workbook reader (app.exports), passed in because services do not import exports.
+        A verified backup is taken once, before the first file that will really be written."""
         return import_workbooks(
-            self.engine, self.settings, paths, dry_run=dry_run, read=read, progress=progress
+            self.engine,
+            self.settings,
+            paths,
+            dry_run=dry_run,
+            read=read,
+            progress=progress,
+            before_write=self._backup_before_import,
         )
+
+    def _backup_before_import(self) -> None:
+        backup_before(self.db_path, "import")
 
     # 数据安全 (the window holds the database lock, so a restore may replace the data under it)
     @property

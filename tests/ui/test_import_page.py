@@ -100,6 +100,8 @@ def test_preview_then_import_a_folder_a_bad_file_imports_nothing(
     results = [page.outcome_model.index(r, 1).data() for r in range(3)]
     assert results == ["可以导入（预览）", "可以导入（预览）", "未导入（有问题）"]
     assert _counts(township) == (set(), 0) and resets == []  # a preview writes nothing
+    backups = tmp_path / "backups"
+    assert not backups.exists() or not list(backups.iterdir())  # nor backs up
     added = [page.outcome_model.index(r, 2).data() for r in range(2)]
     assert added == [12, 12]
 
@@ -117,6 +119,7 @@ def test_preview_then_import_a_folder_a_bad_file_imports_nothing(
     codes, items = _counts(township)
     assert codes == set(workbooks["codes"][:2]) and items == 24  # nothing at all from the bad file
     assert resets == [True]  # the other pages refresh
+    assert len([p for p in backups.iterdir() if "before-import" in p.name]) == 1  # one backup first
     assert "已导入2个" in page.result_label.text() and "1个文件有问题" in page.result_label.text()
 
     # the same files again: unchanged, nothing new
