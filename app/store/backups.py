@@ -22,7 +22,13 @@ from app.store.backup import (
     connect_existing,
     parse_name,
 )
-from app.store.location import MIN_FREE_BYTES, backup_dir_for, ensure_free_space, explain_os_error
+from app.store.location import (
+    MIN_FREE_BYTES,
+    backup_dir_for,
+    ensure_folder,
+    ensure_free_space,
+    explain_os_error,
+)
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +203,7 @@ def restore_backup(backup: Path, db_path: Path) -> RestoreResult:
         raise DomainError(f"这份备份不能用来恢复：{info.problem}")
     if backup.resolve() == db_path.resolve():
         raise DomainError("不能用数据库文件本身来恢复，请选择一份备份")
+    ensure_folder(db_path.parent)  # a new computer: the data folder may not be there yet
     ensure_free_space(db_path.parent, 2 * info.size + MIN_FREE_BYTES)
     safety, aside = None, None
     if is_healthy(db_path):

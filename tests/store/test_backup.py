@@ -216,3 +216,13 @@ def test_an_upgrade_backup_goes_through_the_same_function(tmp_path):
         open_database(db)
     (found,) = list_backups(db)
     assert found.reason == "before-upgrade" and found.schema == "0002" and found.needs_upgrade
+
+
+def test_restore_onto_a_new_computer_without_a_database(engine, settings, village, tmp_path):
+    make_item(engine, settings, village, received=DAY.date())
+    usb_copy = make_backup(_db(engine), tmp_path / "usb")
+    new_db = tmp_path / "新电脑" / "taizhang" / "taizhang.db"
+    result = restore_backup(usb_copy, new_db)
+    assert result.safety_copy is None and result.set_aside is None
+    assert _count(new_db) == 1 and _count(new_db, "village") == 1
+    open_database(new_db).dispose()

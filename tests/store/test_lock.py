@@ -87,3 +87,23 @@ def _other_process_can_lock(db: Path) -> bool:
     code = "import sys; from pathlib import Path; from app.store.lock import hold_database_lock as h\n"
     code += "try:\n    h(Path(sys.argv[1]))\nexcept Exception:\n    sys.exit(3)\n"
     return subprocess.run([sys.executable, "-c", code, str(db)], cwd=ROOT).returncode == 0
+
+
+def test_a_second_window_is_told_and_opens_nothing(holder, qtbot, tmp_path, monkeypatch, no_message_boxes):
+    from PySide6.QtCore import qInstallMessageHandler
+
+    from app.application import run_gui
+    from app.logging_setup import stop_logging
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    db, proc = holder
+    try:
+        assert run_gui(db, None) == 1
+    finally:
+        qInstallMessageHandler(None)
+        stop_logging()
+    ((kind, text),) = no_message_boxes
+    assert kind == "critical" and "数据库正被另一个程序使用" in text and f"进程号：{proc.pid}" in text
+    assert not db.exists()
