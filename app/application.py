@@ -68,6 +68,8 @@ def _daily_backup_in_background(db_path: Path) -> None:
             ensure_daily_backup(db_path)
         except DomainError as exc:
             logging.getLogger("taizhang").warning("今天的自动备份没有做成：%s", exc.message)
+        except Exception:  # never kill the window from this thread; the log has the traceback
+            logging.getLogger("taizhang").exception("今天的自动备份出错")
 
     threading.Thread(target=run, name="daily-backup", daemon=True).start()
 

@@ -28,7 +28,11 @@ class RedactFilter(logging.Filter):
     """Masks ID numbers and phones in the message and in the formatted traceback."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact_sensitive(record.getMessage())[0]
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # wrong arguments for the format: log the raw text
+            message = f"{record.msg} {record.args}"
+        record.msg = redact_sensitive(message)[0]
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

@@ -110,3 +110,9 @@ def test_the_gui_hook_shows_a_chinese_message_box(qtbot, log_file, monkeypatch, 
     assert kind == "critical" and "程序出错" in text and "发给乡镇或技术人员" in text
     text = log_file.read_text(encoding="utf-8")
     assert "KeyError" in text and "Qt警告 138****5678" in text  # Qt's own warnings reach the log
+
+
+def test_a_badly_formatted_log_call_still_logs_and_masks(log_file):
+    logging.getLogger("taizhang.test").info("事项%d 电话%s", "不是数字")  # wrong arguments
+    text = log_file.read_text(encoding="utf-8")
+    assert "事项%d" in text and "不是数字" in text
