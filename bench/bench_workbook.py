@@ -2,8 +2,9 @@
 
 Usage:  python bench/bench_workbook.py [--db PATH] [--out docs/performance.md]
 Ours: build the report from the database and write the print-ready workbook (all sheets, styles,
-text cells, checksum). Baseline, same run: openpyxl write_only appending the same ledger rows
-as plain values to one sheet per ledger. Peak memory is read from each run's own process.
+text cells, checksum; openpyxl writes the skeleton, app/exports/xlsx_stream.py streams the data
+rows). Baseline, same run: openpyxl write_only appending the same cells (title, header and every
+data row of every data sheet) as plain values. Peak memory is read from each run's own process.
 """
 
 import argparse
@@ -53,15 +54,17 @@ def run_raw(db: Path, out: Path) -> dict[str, float]:
     settings = load_settings(data)
     with UnitOfWork(open_database(db)) as uow:
         report = build_report(uow.session, settings=settings, month=None, village_ids=None, today=TODAY)
+    cells = sum(len(t.rows) * len(t.columns) for t in report.data_tables)
     start = time.perf_counter()
     wb = Workbook(write_only=True)
     for table in report.data_tables:
         ws = wb.create_sheet(table.name[:31])
+        ws.append([table.title])
         ws.append([column.header for column in table.columns])
         for row in table.rows:
             ws.append(list(row))
     wb.save(out)
-    return {"write": time.perf_counter() - start}
+    return {"write": time.perf_counter() - start, "cells": cells}
 
 
 def child(kind: str, db: Path, out: Path) -> None:
@@ -100,10 +103,11 @@ def main() -> None:
         [
             "## Upward workbook (issue 5)",
             "",
-            f"Measured by `python bench/bench_workbook.py` on {date.today():%Y-%m-%d} (2 cores), exporting the whole "
-            "county database of 100,000 items (`taizhang demo --villages 200 --items 500 --seed 1`) with all its "
-            "history. Baseline in the same run: openpyxl write_only appending the same ledger rows as plain values "
-            "(no styles, no history sheet's formatting, no checksum). Each run in its own process for its memory.",
+            f"Measured by `python bench/bench_workbook.py` on {date.today():%Y-%m-%d} (2 cores, other work running "
+            "on the machine), exporting the whole county database of 100,000 items (`taizhang demo --villages 200 "
+            "--items 500 --seed 1`) with all its history, no row limit. Baseline in the same run: openpyxl "
+            f"write_only appending the same {raw['cells']:,} data cells (and each sheet's title and header) as "
+            "plain values, without styles. Each run in its own process for its memory.",
             "",
             "| what | taizhang | raw openpyxl | ratio | target |",
             "|---|---|---|---|---|",
@@ -112,6 +116,11 @@ def main() -> None:
             f"| export in total | {ours['total']:.1f} s | — | — | {'✓' if ours['total'] <= 30 else '✗'} ≤ 30 s |",
             f"| peak memory | {ours['rss_mb']:.0f} MB | {raw['rss_mb']:.0f} MB | | |",
             f"| file size | {ours['size_mb']:.1f} MB | {raw['size_mb']:.1f} MB | | |",
+            "",
+            "openpyxl's cell writer manages well under 100,000 cells a second, so openpyxl only writes the "
+            "workbook's structure (styles, print setup, title and header rows, 汇总, _meta) and the data rows "
+            "are streamed into the zip as SpreadsheetML with openpyxl's own style ids "
+            "(`app/exports/xlsx_stream.py`). Opened by openpyxl and LibreOffice in the tests.",
             "",
         ]
     )
