@@ -94,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("ledgers", parents=[common], help="列出台账及分类（含县里自己增加的）")
     p = sub.add_parser("gui", parents=[common], help="打开图形界面（默认）")
     p.add_argument("--screenshot", type=Path, metavar="FILE.png", help="在后台渲染窗口并保存截图后退出")
-    p.add_argument("--page", help="打开的页面：dashboard、minsheng、kunnan、wending、all、meeting、safety、settings")
+    p.add_argument(
+        "--page",
+        help="打开的页面：dashboard、township、minsheng、kunnan、wending、all、meeting、posting、import、"
+        "safety、settings",
+    )
     add_form_commands(sub, common)
     add_posting_commands(sub, common)
     add_workbook_commands(sub, common)
@@ -224,6 +228,8 @@ def _cmd_gui(args: argparse.Namespace, ctx: "_Ctx") -> int:
                 today=ctx.today,
             )
     ctx.engine.dispose()
+    if screenshot is not None:  # a screenshot needs no screen (a server, CI, a remote shell)
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from app.application import run_gui  # Qt is loaded only for the window
 
     return run_gui(ctx.db, getattr(args, "today", None), screenshot, getattr(args, "page", None))

@@ -57,8 +57,7 @@ class PostingPage(QWidget):
         self.view.setDocument(self.document)
         layout.addWidget(self.view, 1)
 
-    def _build_controls(self) -> QHBoxLayout:
-        row = QHBoxLayout()
+    def _build_controls(self) -> QVBoxLayout:
         self.village_box = QComboBox()
         self.month_box = QComboBox()
         self.paper_box = QComboBox()
@@ -79,6 +78,8 @@ class PostingPage(QWidget):
         self.card_button.clicked.connect(self.print_contact_cards)
         self.workbook_button = QPushButton("导出上报工作簿…")
         self.workbook_button.clicked.connect(self.export_workbook)
+        # two rows, so the page fits a 1366-pixel laptop screen even with the largest text size
+        choices = QHBoxLayout()
         for widget in (
             self.village_box,
             QLabel("月份"),
@@ -88,15 +89,18 @@ class PostingPage(QWidget):
             self.from_edit,
             QLabel("至"),
             self.to_edit,
-            self.generate_button,
-            self.print_button,
-            self.save_button,
-            self.posted_button,
         ):
-            row.addWidget(widget)
-        row.addStretch(1)
-        row.addWidget(self.card_button)
-        row.addWidget(self.workbook_button)
+            choices.addWidget(widget)
+        choices.addStretch(1)
+        buttons = QHBoxLayout()
+        for widget in (self.generate_button, self.print_button, self.save_button, self.posted_button):
+            buttons.addWidget(widget)
+        buttons.addStretch(1)
+        buttons.addWidget(self.card_button)
+        buttons.addWidget(self.workbook_button)
+        row = QVBoxLayout()
+        row.addLayout(choices)
+        row.addLayout(buttons)
         self._set_ready(False)
         return row
 
