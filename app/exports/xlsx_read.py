@@ -231,6 +231,7 @@ class _SheetReader:
         self.inline_seen = False
         self.in_cell = False
         self.in_phonetic = False
+        self.columns: dict[str, int] = {}
         self.on_dimension: Callable[[int], None] | None = None
         self.dates: dict[tuple[str, int], Any] = {}
 
@@ -304,8 +305,11 @@ class _SheetReader:
     def _end_cell(self) -> None:
         ref = self.cell_ref
         if ref:
-            letters = ref.rstrip("0123456789").replace("$", "")
-            self.col_no = column_index_from_string(letters)
+            letters = ref.rstrip("0123456789")
+            col = self.columns.get(letters)
+            if col is None:
+                col = self.columns[letters] = column_index_from_string(letters.replace("$", ""))
+            self.col_no = col
         else:
             self.col_no += 1
         value = self._value()
