@@ -1,11 +1,17 @@
-"""The figures the county reports, for any scope and period (definitions in docs/statistics.md)."""
+"""The figures the county reports, for any scope and period (definitions in docs/statistics.md).
 
-from collections import defaultdict
-from dataclasses import dataclass
+Counting happens in SQLite (GROUP BY over ledger, category and month of receipt, a sum per
+figure); Python only adds the groups up and works out the overdue clocks, once per distinct
+(state, start date) of the open items, because a deadline needs the work calendar.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import String, and_, case, func, or_, true
 from sqlmodel import Session, col, select
 
 from app.models import Item, Ledger, SatisfactionRating
@@ -34,14 +40,6 @@ class Period:
         return (self.start is None or day >= self.start) and (self.end is None or day <= self.end)
 
 
-@dataclass
-class _Row:
-    item: "_Fact"
-    ledger_key: str
-    overdue: bool
-    in_cohort: bool  # received in the period (else only here because it was settled in it)
-
-
 def shares(counts: dict[str, int]) -> dict[str, float]:
     """Percent shares with two decimals that add up to exactly 100 (largest remainder)."""
     total = sum(counts.values())
@@ -56,64 +54,59 @@ def shares(counts: dict[str, int]) -> dict[str, float]:
     return {k: v / 100 for k, v in floors.items()}
 
 
-def _unbounded(period: Period) -> bool:
-    return period.start is None and period.end is None
-
-
 def _ratio(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
-_SETTLED = frozenset(st.value for st in SETTLED_STATES)
-_OPEN = frozenset(st.value for st in ItemState if st.is_open)
-_CLOSING = frozenset(x.value for x in Satisfaction if x.closes)
+_SETTLED = [st.value for st in SETTLED_STATES]
+_OPEN = [st.value for st in ItemState if st.is_open]
+_CLOSING = [x.value for x in Satisfaction if x.closes]
+_VOIDED = ItemState.VOIDED.value
+
+# the counted figures, in the order of a block; each is a sum over the cohort (received in the period)
+_COUNTED = (
+    "registered",
+    "settled",
+    "village",
+    "township",
+    "county",
+    "open",
+    "escalated",
+    "reached_county",
+    "reopened",
+    "reopen_count",
+)
 
 
-def figures(every: list[_Row], ratings: dict[str, list[str]], period: Period) -> dict[str, Any]:
-    """One block of figures: the cohort received in the period, plus what was settled in it.
+@dataclass
+class _Tally:
+    """The counts behind one block of figures."""
 
-    One pass over plain strings: this runs for every ledger, category and month of a county.
-    """
-    n = settled = settled_in_period = open_ = escalated = county = overdue = 0
-    reopened = reopen_count = rated = satisfied = 0
-    by_level = dict.fromkeys(LEVELS, 0)
-    for r in every:
-        item = r.item
-        is_settled = item.state in _SETTLED
-        if is_settled and period.contains(item.settled_on):
-            settled_in_period += 1
-        if not r.in_cohort:
-            continue
-        n += 1
-        if is_settled:
-            settled += 1
-            if item.settled_level in by_level:
-                by_level[item.settled_level] += 1
-        open_ += item.state in _OPEN
-        escalated += item.max_level != "village"
-        county += item.max_level == "county"
-        overdue += r.overdue
-        reopened += item.reopen_count > 0
-        reopen_count += item.reopen_count
-        for rating in ratings.get(item.id, ()):
-            rated += 1
-            satisfied += rating in _CLOSING
-    return {
-        "registered": n,
-        "settled": settled,
-        "settlement_rate": _ratio(settled, n),
-        "settled_by_level": by_level,
-        "settled_share_by_level": shares(by_level),
-        "settled_in_period": settled_in_period,
-        "open": open_,
-        "escalated": escalated,
-        "reached_county": county,
-        "overdue": overdue,
-        "reopened": reopened,
-        "reopen_count": reopen_count,
-        "ratings": rated,
-        "satisfaction_rate": _ratio(satisfied, rated),
-    }
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTED, 0))
+    settled_in_period: int = 0
+    overdue: int = 0
+    ratings: int = 0
+    satisfied: int = 0
+
+    def block(self) -> dict[str, Any]:
+        c = self.counts
+        by_level = {level: c[level] for level in LEVELS}
+        return {
+            "registered": c["registered"],
+            "settled": c["settled"],
+            "settlement_rate": _ratio(c["settled"], c["registered"]),
+            "settled_by_level": by_level,
+            "settled_share_by_level": shares(by_level),
+            "settled_in_period": self.settled_in_period,
+            "open": c["open"],
+            "escalated": c["escalated"],
+            "reached_county": c["reached_county"],
+            "overdue": self.overdue,
+            "reopened": c["reopened"],
+            "reopen_count": c["reopen_count"],
+            "ratings": self.ratings,
+            "satisfaction_rate": _ratio(self.satisfied, self.ratings),
+        }
 
 
 def _in_period(column: Any, period: Period) -> Any:
@@ -125,50 +118,154 @@ def _in_period(column: Any, period: Period) -> Any:
     return and_(true(), *conditions)
 
 
-def _scoped(stmt: Any, village_ids: list[int] | None, period: Period) -> Any:
-    """Items of the scope received in the period or settled in it."""
-    if village_ids is not None:
-        stmt = stmt.where(col(Item.village_id).in_(village_ids))
+def _scope(stmt: Any, village_ids: list[int] | None) -> Any:
+    return stmt if village_ids is None else stmt.where(col(Item.village_id).in_(village_ids))
+
+
+def _loaded(period: Period) -> Any:
+    """Items received in the period or settled in it (the others play no part in any figure)."""
     if period.start is None and period.end is None:
-        return stmt
-    return stmt.where(
-        or_(_in_period(col(Item.received_on), period), _in_period(col(Item.settled_on), period))
+        return true()
+    return or_(_in_period(col(Item.received_on), period), _in_period(col(Item.settled_on), period))
+
+
+def _count(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+# (ledger id, category, month received, in cohort): the finest group any block needs
+_Key = tuple[int, str, str, int]
+
+
+def _group_columns(groups: bool) -> list[Any]:
+    if not groups:
+        return []
+    month = func.substr(col(Item.received_on), 1, 7, type_=String)
+    # `+ 0`: grouping by the bare column makes SQLite walk ix_item_ledger_id and fetch every row
+    # out of order, slower than reading the table through
+    return [col(Item.ledger_id) + 0, col(Item.category), month]
+
+
+def _group(row: Any, groups: bool) -> tuple[int, str, str]:
+    return (row[0], row[1], row[2]) if groups else (0, "", "")
+
+
+def _tallied(
+    session: Session, village_ids: list[int] | None, period: Period, groups: bool
+) -> list[tuple[_Key, Any]]:
+    """One row per group: the counted figures of its cohort and what it settled in the period."""
+    state, settled = col(Item.state), col(Item.state).in_(_SETTLED)
+    sums = [
+        func.count(),
+        _count(settled),
+        *(_count(and_(settled, col(Item.settled_level) == level)) for level in LEVELS),
+        _count(state.in_(_OPEN)),
+        _count(col(Item.max_level) != Level.VILLAGE.value),
+        _count(col(Item.max_level) == Level.COUNTY.value),
+        _count(col(Item.reopen_count) > 0),
+        func.sum(col(Item.reopen_count)),
+        _count(and_(settled, col(Item.settled_on).is_not(None), _in_period(col(Item.settled_on), period))),
+    ]
+    cohort = case((_in_period(col(Item.received_on), period), 1), else_=0)
+    keys = [*_group_columns(groups), cohort]
+    stmt = select(*keys, *sums).where(state != _VOIDED, _loaded(period)).group_by(*keys)
+    rows = session.exec(_scope(stmt, village_ids)).all()
+    width = len(keys)
+    return [((*_group(row, groups), int(row[width - 1])), row[width:]) for row in rows]
+
+
+def _late_by_group(
+    session: Session, village_ids: list[int] | None, period: Period, groups: bool, late: Callable[..., bool]
+) -> list[tuple[_Key, int]]:
+    """Overdue items per group: the clocks are worked out once per (state, start dates)."""
+    keys = [col(Item.state), col(Item.level_started_on), col(Item.assigned_on), *_group_columns(groups)]
+    stmt = (
+        select(*keys, func.count())
+        .where(col(Item.state).in_(_OPEN), _in_period(col(Item.received_on), period))
+        .group_by(*keys)
     )
-
-
-@dataclass(slots=True)
-class _Fact:
-    """The columns the figures and clocks need: a county's 100,000 items load in about a second."""
-
-    id: str
-    category: str
-    state: str
-    received_on: date
-    level_started_on: date
-    assigned_on: date | None
-    settled_on: date | None
-    voided_on: date | None
-    settled_level: str | None
-    max_level: str
-    reopen_count: int
-
-
-_FACT_COLUMNS = [col(getattr(Item, name)) for name in _Fact.__slots__]  # type: ignore[attr-defined]
-
-
-def _load(session: Session, village_ids: list[int] | None, period: Period) -> list[tuple[_Fact, str]]:
-    stmt = select(*_FACT_COLUMNS, Ledger.key).join(Ledger, col(Ledger.id) == col(Item.ledger_id))
-    return [(_Fact(*row[:-1]), row[-1]) for row in session.exec(_scoped(stmt, village_ids, period)).all()]
-
-
-def _ratings(session: Session, village_ids: list[int] | None, period: Period) -> dict[str, list[str]]:
-    stmt = select(SatisfactionRating.item_id, SatisfactionRating.rating).join(
-        Item, col(Item.id) == col(SatisfactionRating.item_id)
-    )
-    out: dict[str, list[str]] = defaultdict(list)
-    for item_id, rating in session.exec(_scoped(stmt, village_ids, period)).all():
-        out[item_id].append(rating)
+    out = []
+    for row in session.exec(_scope(stmt, village_ids)).all():
+        if late(row[0], row[1], row[2]):
+            out.append(((*_group(row[3:], groups), 1), row[-1]))
     return out
+
+
+def _rated_by_group(
+    session: Session, village_ids: list[int] | None, period: Period, groups: bool
+) -> list[tuple[_Key, int, int]]:
+    """Ratings of the cohort's items per group: how many, how many 很满意/满意."""
+    keys = _group_columns(groups)
+    stmt = (
+        select(func.count(), _count(col(SatisfactionRating.rating).in_(_CLOSING)), *keys)
+        .join(Item, col(Item.id) == col(SatisfactionRating.item_id))
+        .where(col(Item.state) != _VOIDED, _in_period(col(Item.received_on), period))
+        .group_by(*keys)
+    )
+    rows = session.exec(_scope(stmt, village_ids)).all()
+    return [((*_group(row[2:], groups), 1), int(row[0]), int(row[1] or 0)) for row in rows]
+
+
+def _voided(session: Session, village_ids: list[int] | None, period: Period) -> int:
+    stmt = select(func.count()).where(col(Item.state) == _VOIDED, _in_period(col(Item.received_on), period))
+    return int(session.exec(_scope(stmt, village_ids)).one())
+
+
+def _lateness(rules: RuleSet, cal: WorkCalendar, today: date) -> Callable[..., bool]:
+    """Whether an open item in that state with those start dates has a running clock past its limit."""
+    seen: dict[tuple[str, date, date | None], bool] = {}
+
+    def late(state: str, level_started_on: date, assigned_on: date | None) -> bool:
+        key = (state, level_started_on, assigned_on)
+        if key not in seen:
+            subject = SimpleNamespace(
+                state=state,
+                received_on=level_started_on,
+                level_started_on=level_started_on,
+                assigned_on=assigned_on,
+                settled_on=None,
+                voided_on=None,
+            )
+            clocks = item_clocks(subject, rules, cal, today)  # type: ignore[arg-type]
+            seen[key] = any(c.status == OVERDUE for c in clocks.running)
+        return seen[key]
+
+    return late
+
+
+class _Blocks:
+    """Adds the SQL groups up into the blocks: the total, and per ledger, category and month."""
+
+    def __init__(self, ledger_keys: dict[int, str], groups: bool) -> None:
+        self.ledger_keys = ledger_keys
+        self.groups = groups
+        self.total = _Tally()
+        self.by: dict[str, dict[str, _Tally]] = {"by_ledger": {}, "by_category": {}, "by_month": {}}
+
+    def tallies(self, key: _Key) -> list[_Tally]:
+        out = [self.total]
+        if not self.groups:
+            return out
+        ledger_id, category, month, cohort = key
+        ledger = self.ledger_keys[ledger_id]
+        names = [("by_ledger", ledger), ("by_category", f"{ledger}/{category}")]
+        if cohort:  # by_month holds only the cohort: nothing of it is settled-only
+            names.append(("by_month", month))
+        for group, name in names:
+            out.append(self.by[group].setdefault(name, _Tally()))
+        return out
+
+    def add_counts(self, key: _Key, counts: tuple[int, ...], settled_in_period: int) -> None:
+        for tally in self.tallies(key):
+            tally.settled_in_period += settled_in_period
+            if key[3]:  # in the cohort; an item out of it is here only for what it settled in the period
+                for name, n in zip(_COUNTED, counts, strict=True):
+                    tally.counts[name] += n
+
+    def grouped(self) -> dict[str, Any]:
+        return {
+            group: {k: t.block() for k, t in sorted(tallies.items())} for group, tallies in self.by.items()
+        }
 
 
 def compute_statistics(
@@ -184,35 +281,23 @@ def compute_statistics(
     """Figures for the scope and period, with the same figures per ledger, category and month
     (`groups=False`: the totals only, for the dashboard)."""
     period = period or Period()
-    rows: list[_Row] = []
-    voided = 0
-    for item, ledger_key in _load(session, village_ids, period):
-        if item.state == ItemState.VOIDED.value:
-            voided += period.contains(item.received_on) or _unbounded(period)
-            continue
-        late = ItemState(item.state).is_open and any(
-            c.status == OVERDUE for c in item_clocks(item, rules, cal, today).running
-        )
-        rows.append(_Row(item, ledger_key, late, period.contains(item.received_on) or _unbounded(period)))
-    ratings = _ratings(session, village_ids, period)
-    result = figures(rows, ratings, period)
-    result["voided"] = voided
+    ledger_keys = {i: k for i, k in session.exec(select(Ledger.id, Ledger.key)).all()}
+    blocks = _Blocks(ledger_keys, groups)
+    for key, sums in _tallied(session, village_ids, period, groups):
+        blocks.add_counts(key, tuple(int(n or 0) for n in sums[:-1]), int(sums[-1] or 0))
+    late = _lateness(rules, cal, today)
+    for key, n in _late_by_group(session, village_ids, period, groups, late):
+        for tally in blocks.tallies(key):
+            tally.overdue += n
+    for key, rated, satisfied in _rated_by_group(session, village_ids, period, groups):
+        for tally in blocks.tallies(key):
+            tally.ratings += rated
+            tally.satisfied += satisfied
+    result = blocks.total.block()
+    result["voided"] = _voided(session, village_ids, period)
     result["period"] = {
         "start": period.start.isoformat() if period.start else None,
         "end": period.end.isoformat() if period.end else None,
     }
     result["as_of"] = today.isoformat()
-    if not groups:
-        return result
-    result["by_ledger"] = _grouped(rows, ratings, period, lambda r: r.ledger_key)
-    result["by_category"] = _grouped(rows, ratings, period, lambda r: f"{r.ledger_key}/{r.item.category}")
-    cohort = [r for r in rows if r.in_cohort]
-    result["by_month"] = _grouped(cohort, ratings, period, lambda r: f"{r.item.received_on:%Y-%m}")
-    return result
-
-
-def _grouped(rows: list[_Row], ratings: dict[str, list[str]], period: Period, key: Any) -> dict[str, Any]:
-    groups: dict[str, list[_Row]] = defaultdict(list)
-    for r in rows:
-        groups[key(r)].append(r)
-    return {k: figures(v, ratings, period) for k, v in sorted(groups.items())}
+    return result | blocks.grouped() if groups else result
