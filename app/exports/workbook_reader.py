@@ -1,11 +1,12 @@
 """Read an upward-report workbook from an untrusted file into plain data (`RawWorkbook`).
 
-Checks before openpyxl sees the file: an OLE compound file (password-protected/encrypted Office
-files) is refused, as is anything that is not a zip, a macro-enabled workbook (.xlsm or any
-vbaProject.bin), an encrypted zip member, and a zip bomb (total uncompressed size or compression
-ratio too large). openpyxl then reads it in read-only, values-only mode (defusedxml, when installed,
-guards its XML parsing against entity tricks); a sheet with more than `max_rows` rows, a missing
-`_meta` sheet, or any error inside openpyxl is refused with a Chinese DomainError naming the file.
+Checks before any XML is parsed: an OLE compound file (password-protected/encrypted Office files)
+is refused, as is anything that is not a zip, a macro-enabled workbook (.xlsm or any vbaProject.bin),
+an encrypted zip member, and a zip bomb (total uncompressed size or compression ratio too large).
+The sheets are then read by `app.exports.xlsx_read` (expat; any DTD or entity declaration refused);
+a sheet declaring or holding more than `max_rows` rows, a missing `_meta` sheet, or damaged XML is
+refused with a Chinese DomainError naming the file. `read_workbook_openpyxl` is the former openpyxl
+read-only reader, kept as the reference the fast one is tested against.
 The header and value checks are `app.services.importing.validate`'s job.
 """
 
