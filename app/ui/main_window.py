@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         chosen = self.prefs.actor()
         if chosen:
             return chosen
+        if len(self.workspace.villages()) > 1:  # a township's database: its cadres are the villages'
+            return "乡镇经办人（请在设置中填写姓名）"
         cadres = self.workspace.cadres()
         return cadres[0].name if cadres else "村干部"
 

@@ -32,7 +32,10 @@ from app.ui.settings_common import (
 )
 
 HEADERS = ("姓名", "职务", "电话", "村")
-ACTOR_HINT = "登记、议账、办结等每一步都会记下经办人。换人使用这台电脑时，请在这里改成自己。"
+ACTOR_HINT = (
+    "登记、议账、办结等每一步都会记下经办人。换人使用这台电脑时，请在这里改成自己。"
+    "乡镇、县里的工作人员可直接输入自己的单位和姓名（如：富兴镇三账办 李明）。"
+)
 LIST_HINT = "村干部只增不删：已经是事项责任人的干部要保留，台账才能查得清。"
 
 
@@ -92,6 +95,8 @@ class CadresTab(QWidget):
         column = QVBoxLayout(box)
         column.addWidget(hint_label(ACTOR_HINT))
         self.actor_box = QComboBox()
+        self.actor_box.setEditable(True)  # township staff are not village cadres: they type their name
+        self.actor_box.lineEdit().setPlaceholderText("选择村干部，或输入自己的姓名")
         column.addWidget(self.actor_box)
         self.actor_label = QLabel()
         column.addWidget(self.actor_label)
@@ -128,10 +133,12 @@ class CadresTab(QWidget):
         self.actor_box.clear()
         self.actor_box.addItems(list(dict.fromkeys(names)))
         if actor:
-            self.actor_box.setCurrentIndex(max(self.actor_box.findText(actor), 0))
+            if self.actor_box.findText(actor) < 0:
+                self.actor_box.addItem(actor)
+            self.actor_box.setCurrentIndex(self.actor_box.findText(actor))
         shown = actor or (names[0] if names else "")
         self.actor_label.setText(f"现在的经办人：{shown}" if shown else "还没有村干部，请先增加")
-        self.actor_button.setEnabled(bool(names))
+        self.actor_button.setEnabled(True)
 
     def is_dirty(self) -> bool:
         return False  # the add form keeps its text across a refresh
@@ -166,8 +173,9 @@ class CadresTab(QWidget):
 
     @Slot()
     def choose_actor(self) -> None:
-        name = self.actor_box.currentText()
+        name = " ".join(self.actor_box.currentText().split())
         if not name:
+            complain(self, ("请选择或输入经办人的姓名", self.actor_box))
             return
         self.prefs.set_actor(name)
         self.prefs.sync()

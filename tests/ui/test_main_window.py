@@ -128,7 +128,9 @@ def test_main_window_pages_and_dashboard_follow_changes(qtbot, workspace, prefs,
     hub = EventHub()
     window = MainWindow(workspace, hub, prefs)
     qtbot.addWidget(window)
-    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
+    items = [window.nav.item(i) for i in range(window.nav.count())]
+    shown = [item.text() for item in items if not item.isHidden()]
+    assert shown == [  # 乡镇汇总 appears only when the database holds several villages
         "首页",
         "民生台账",
         "困难群众台账",
@@ -136,6 +138,8 @@ def test_main_window_pages_and_dashboard_follow_changes(qtbot, workspace, prefs,
         "全部事项",
         "议账会议",
         "月度晒账",
+        "导入工作簿",
+        "数据安全",
         "设置",
     ]
     window.show_page("kunnan")

@@ -160,6 +160,19 @@ def test_add_a_cadre_and_choose_the_actor(page, workspace, prefs, no_message_box
     assert tab.actor_label.text() == "现在的经办人：李文书"
 
 
+def test_township_staff_type_their_own_name_as_actor(page, prefs, no_message_boxes):
+    tab = page.cadres_tab
+    tab.actor_box.setEditText("  富兴镇三账办   李明 ")
+    tab.choose_actor()
+    assert prefs.actor() == "富兴镇三账办 李明" and no_message_boxes == []
+    assert tab.actor_label.text() == "现在的经办人：富兴镇三账办 李明"
+    assert tab.actor_box.currentText() == "富兴镇三账办 李明"  # kept in the list after a refresh
+    tab.actor_box.setEditText("   ")
+    tab.choose_actor()
+    assert "请选择或输入经办人的姓名" in no_message_boxes[-1][1]
+    assert prefs.actor() == "富兴镇三账办 李明"
+
+
 def test_a_cadre_needs_a_name(page, workspace, no_message_boxes):
     page.cadres_tab.add_cadre()
     assert "请填写姓名" in no_message_boxes[-1][1]
