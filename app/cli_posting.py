@@ -110,7 +110,7 @@ def posting_report(posting: Posting, out: Path, paper: str) -> str:
         (posting.discipline_label, posting.township_discipline_phone),
     ):
         if not phone:
-            lines.append(f"注意：{label}电话未设置，公示表上留了空白（可在“设置—村信息”中填写）")
+            lines.append(f"注意：{label}电话未设置，公示表上留了空白（可在“设置—本村信息”中填写）")
     if posting.redactions:
         lines.append(f"公示前发现并遮盖了{len(posting.redactions)}处疑似身份证号或电话号码，请核对原始记录：")
         lines += [f"已遮盖：{r.describe()}" for r in posting.redactions]
