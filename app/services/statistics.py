@@ -178,9 +178,10 @@ def _late_by_group(
     session: Session, village_ids: list[int] | None, period: Period, groups: bool, late: Callable[..., bool]
 ) -> list[tuple[_Key, int]]:
     """Overdue items per group: the clocks are worked out once per (state, start dates)."""
-    keys = [col(Item.state), col(Item.level_started_on), col(Item.assigned_on), *_group_columns(groups)]
+    keys: list[Any] = [col(Item.state), col(Item.level_started_on), col(Item.assigned_on)]
+    keys += _group_columns(groups)
     stmt = (
-        select(*keys, func.count())
+        select(*keys, *[func.count()])
         .where(col(Item.state).in_(_OPEN), _in_period(col(Item.received_on), period))
         .group_by(*keys)
     )
@@ -281,7 +282,7 @@ def compute_statistics(
     """Figures for the scope and period, with the same figures per ledger, category and month
     (`groups=False`: the totals only, for the dashboard)."""
     period = period or Period()
-    ledger_keys = {i: k for i, k in session.exec(select(Ledger.id, Ledger.key)).all()}
+    ledger_keys = {i: k for i, k in session.exec(select(Ledger.id, Ledger.key)).all() if i is not None}
     blocks = _Blocks(ledger_keys, groups)
     for key, sums in _tallied(session, village_ids, period, groups):
         blocks.add_counts(key, tuple(int(n or 0) for n in sums[:-1]), int(sums[-1] or 0))
