@@ -164,22 +164,33 @@ def _describe(fp: tuple) -> str:
     return f"{on:%Y-%m-%d} {actor}“{action_label}”→{state_label}"
 
 
-def own_level(session: Any, plan: ImportPlan) -> str:
-    """This database's level, as far as an import needs it: one village → 村; villages of one township
-    (the first 9 digits of their codes) → 乡镇; more → 县. An empty database receives from below."""
+def placement(session: Any, plan: ImportPlan) -> tuple[str, str]:
+    """(this database's level, "up" for a report from below or "down" for a reply from above).
+
+    A village's workbook always comes up. A county's always comes down. A township's comes down to
+    the one village it was made for (this database holds exactly that village), and up otherwise (to
+    a county, or to a township re-importing). This database's level: a township when its villages
+    share one township code (first 9 digits), a county when they span several."""
     codes = list(session.exec(select(Village.code)).all())
     file_level = KIND_LEVEL.get(plan.meta.get("exporter_kind", ""), "village")
-    if not codes:
-        return "county" if file_level != "village" else "township"
-    if len(codes) == 1:
-        return "village"
-    return "township" if len({c[:9] for c in codes}) == 1 else "county"
+    spread = len({c[:9] for c in codes})
+    if file_level == "village":
+        return ("county" if spread > 1 else "township"), "up"
+    if file_level == "county":
+        return ("village" if len(codes) == 1 else "township"), "down"
+    file_villages = set(filter(None, plan.meta.get("village_codes", "").split(",")))
+    if len(codes) == 1 and codes[0] in file_villages:
+        return "village", "down"
+    return ("county" if spread > 1 or not codes else "township"), "up"
 
 
-def file_may_set(field_owner: str, file_level: str, direction: str) -> bool:
+def file_may_set(field_owner: str, ours: str, file_level: str, direction: str) -> bool:
+    """A report from below sets the fields of its sender's level and below; a reply from above sets
+    those of the levels above this database — never this database's own (a village's registration
+    stays the village's, whatever an upper level wrote in its copy)."""
     if direction == "up":
         return RANK[field_owner] <= RANK[file_level]
-    return RANK[field_owner] >= RANK[file_level]
+    return RANK[field_owner] > RANK[ours]
 
 
 def apply_import(
@@ -203,9 +214,8 @@ def apply_import(
 
 def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: LedgerConfig | None) -> None:
     errors: list[ImportError] = []
+    ours, direction = placement(session, plan)
     file_level = KIND_LEVEL.get(plan.meta.get("exporter_kind", ""), "village")
-    ours = own_level(session, plan)
-    direction = "down" if RANK[file_level] > RANK[ours] else "up"
     summary.direction = direction
 
     plan_ids = [it["id"] for it in plan.items]
@@ -330,7 +340,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
             session.add(ledger)
             session.flush()
             ledgers[ledger.name] = ledger
-        person = _person(session, people, new_people, it, vid, direction, file_level)
+        person = _person(session, people, new_people, it, vid, direction, ours, file_level)
         cadre_id = _cadre(session, cadres, it, vid)
         fields = {k: it[k] for k in (*IDENTITY_FIELDS, *WORKFLOW_FIELDS, *OWNER)}
         fields["updated_at"] = it["updated_at"] or it["registered_at"]
@@ -348,7 +358,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
             new, old = fields[name], getattr(ex, name)
             if _same(new, old):
                 continue
-            if file_may_set(owner, file_level, direction):
+            if file_may_set(owner, ours, file_level, direction):
                 setattr(ex, name, new)
             else:
                 summary.conflicts.append(
@@ -360,7 +370,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
                         False,
                     )
                 )
-        if file_may_set("village", file_level, direction):
+        if file_may_set("village", ours, file_level, direction):
             ex.ledger_id = ledger.id
             if cadre_id is not None:
                 ex.responsible_cadre_id = cadre_id
@@ -460,6 +470,7 @@ def _person(
     it: dict[str, Any],
     vid: int,
     direction: str,
+    ours: str,
     file_level: str,
 ) -> Person:
     """The requester: created when new; updated from the file when the file may change village data."""
@@ -471,7 +482,7 @@ def _person(
         new_people.append(row)
         person = people[spec["id"]] = Person.model_construct(**row)
         return person
-    if file_may_set("village", file_level, direction):
+    if file_may_set("village", ours, file_level, direction):
         changed = False
         for name, value in spec.items():
             if name != "id" and getattr(person, name) != value:

@@ -19,6 +19,7 @@ from app.services import actions
 from app.services.import_files import import_workbook
 from app.services.replies import build_reply
 from app.services.report_data import build_report
+from app.services.villages import create_village
 from app.store.database import open_database
 from app.store.uow import UnitOfWork
 from tests.conftest import make_item
@@ -212,3 +213,36 @@ def test_a_reply_needs_an_escalated_item(engine, settings, village, township, tm
 
     with pytest.raises(DomainError, match="没有上报到乡镇或县的事项"):
         export_reply(township, settings, tmp_path / "reply.xlsx", date(2026, 9, 16))
+
+
+def test_a_reply_from_a_county_database_carries_the_township_answer(
+    engine, settings, village, escalated, township, tmp_path
+):
+    """A database holding villages of several townships replies as the county; the village still takes
+    the township's answer (fields of every level above the village), never its own fields."""
+    a, _b = escalated
+    export_report(engine, settings, tmp_path / "up.xlsx", date(2026, 9, 6))
+    do_import(township, settings, tmp_path / "up.xlsx")
+    with UnitOfWork(township) as uow:  # a village of another township makes this a county database
+        create_village(
+            uow=uow,
+            code="510623101201",
+            name="石墙村",
+            township="南华镇",
+            county="中江县",
+            config=settings.ledgers,
+        )
+        uow.commit()
+    with UnitOfWork(township) as uow:
+        actions.reply(uow=uow, item_id=a, on=date(2026, 9, 10), actor="县三账办", text="县里已协调")
+        uow.commit()
+    reply = export_reply(township, settings, tmp_path / "reply.xlsx", date(2026, 9, 16))
+    assert (reply.meta.exporter_kind, reply.meta.exporter_code) == ("county", "510623")
+    summary = do_import(engine, settings, tmp_path / "reply.xlsx")
+    it, _ = item(engine, a)
+    assert (summary.direction, summary.conflicts) == ("down", [])
+    assert (it.reply, it.replied_on, it.state) == (
+        "县里已协调",
+        date(2026, 9, 10),
+        ItemState.TOWNSHIP_REPLIED.value,
+    )
