@@ -19,6 +19,7 @@ from app.models.enums import SETTLED_STATES, ItemState, Satisfaction
 from app.services.clocks import OVERDUE, item_clocks
 from app.services.context import load_settings
 from app.services.demo import build_demo
+from app.services.queries import clock_rows
 from app.services.statistics import LEVELS, Period, compute_statistics, shares
 from app.store.database import open_database
 from app.store.uow import UnitOfWork
@@ -263,3 +264,35 @@ def test_fast_statistics_equal_the_reference_on_other_days(demo, today):
     """Overdue depends on the day (2027 is unknown to the holiday table: the Mon–Fri guess)."""
     expected, got = _both(demo, today=today)
     assert got == expected
+
+
+@pytest.mark.parametrize("today", [TODAY, date(2026, 7, 1), date(2027, 3, 1)])
+def test_clock_rows_equal_the_clocks_of_each_whole_item(demo, today):
+    """`clock_rows` (dashboard, `taizhang overdue`/`todo`) works a clock out once per distinct start;
+    every row must be what the item's own clocks say."""
+    engine, settings = demo
+    with UnitOfWork(engine) as uow:
+        rows = clock_rows(uow.session, settings, today)
+        items = {i.id: i for i in uow.session.exec(select(Item).where(col(Item.state).in_(_OPEN))).all()}
+    assert [r.uuid for r in rows] == sorted(items, key=lambda i: items[i].serial)
+    if today == TODAY:  # the demo's today has both, so the comparison below means something
+        assert {r.status for r in rows} >= {OVERDUE, "ok"}
+    for r in rows:
+        item = items[r.uuid]
+        clocks = item_clocks(item, settings.rules, settings.calendar, today)
+        clock = clocks.overdue or clocks.current
+        assert (r.state, r.level, r.category, r.serial) == (
+            item.state,
+            item.level,
+            item.category,
+            item.serial,
+        )
+        if clock is None:
+            assert (r.limit, r.due, r.days_left, r.status) == (clocks.waiting, None, None, "none")
+        else:
+            assert (r.limit, r.due, r.days_left, r.status) == (
+                clock.label,
+                clock.due,
+                clock.days_left,
+                clocks.status,
+            )
