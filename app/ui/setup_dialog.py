@@ -1,12 +1,15 @@
-"""First start with an empty database: set up this village, or open the demo village (柳林沟村)."""
+"""First start with an empty database: set up this village, open the demo village (柳林沟村), or — for
+a township or county — start by importing the villages' workbooks."""
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
+    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -18,7 +21,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.exports.workbook_reader import read_workbook
 from app.services.errors import DomainError
+from app.services.import_files import FileOutcome
 from app.services.workspace import Workspace
 from app.ui.messages import show_error
 from app.ui.settings_common import (
@@ -40,6 +45,8 @@ CREATE_TEXT = "建立本村台账"
 CODE_HINT = "12位数字，可在统计部门公布的“统计用区划代码”中查到"
 CADRE_HINT = "至少填写一位（本人）。电话可以是手机或带区号的固定电话。"
 FIRST_ROWS = 3
+TOWNSHIP_TEXT = "乡镇、县使用：导入各村上报的工作簿…"
+TOWNSHIP_HINT = "乡镇、县的工作人员不用建立村台账：直接导入各村交来的上报工作簿（.xlsx，可一次选多个）。"
 
 
 @dataclass
@@ -70,6 +77,7 @@ class SetupDialog(QDialog):
         super().__init__(parent)
         self.workspace = workspace
         self.opened_demo = False
+        self.import_outcomes: list[FileOutcome] = []
         self.cadre_rows: list[CadreRow] = []
         self.setWindowTitle(TITLE)
         self.setMinimumWidth(820)
@@ -89,6 +97,10 @@ class SetupDialog(QDialog):
         layout.addWidget(self._build_village())
         layout.addWidget(self._build_cadres())
         layout.addLayout(self._build_buttons())
+        layout.addWidget(hint_label(TOWNSHIP_HINT))
+        self.township_button = QPushButton(TOWNSHIP_TEXT)
+        self.township_button.clicked.connect(self.import_for_township)
+        layout.addWidget(self.township_button)
         self.demo_button.setFocus()
 
     def _build_village(self) -> QGroupBox:
@@ -268,6 +280,50 @@ class SetupDialog(QDialog):
         self._set_busy(False)
         show_error(self, exc, "演示村没有建成")
 
+    @Slot()
+    def import_for_township(self, paths: list[Path] | None = None) -> None:
+        """A township's first start: import the villages' workbooks (in the background), then open."""
+        if paths is None:
+            names, _ = QFileDialog.getOpenFileNames(self, "选择各村上报的工作簿", "", "Excel 工作簿 (*.xlsx)")
+            paths = [Path(n) for n in names]
+        if not paths:
+            return
+        self._set_busy(True)
+        run_in_background(
+            self,
+            "正在导入各村的工作簿，请稍候…",
+            lambda progress: self.workspace.import_workbooks(
+                paths, dry_run=False, read=read_workbook, progress=lambda d, t, _n: progress(d, t)
+            ),
+            self._import_done,
+            self._demo_failed,
+        )
+
+    def _import_done(self, outcomes: list[FileOutcome]) -> None:
+        self._set_busy(False)
+        self.import_outcomes = outcomes
+        refused = [o for o in outcomes if not o.ok]
+        if refused:
+            lines = [
+                f"{o.name}：{o.errors[0]}" + (f"（共{len(o.errors)}处问题）" if len(o.errors) > 1 else "")
+                for o in refused[:8]
+            ]
+            show_error(
+                self,
+                DomainError(
+                    f"有{len(refused)}个文件未导入（其中的内容一件也没有写入）：\n" + "\n".join(lines)
+                ),
+                "部分文件未导入",
+            )
+        if self.workspace.villages():
+            self.accept()
+
     def _set_busy(self, busy: bool) -> None:
-        for widget in (self.demo_button, self.create_button, self.quit_button, self.more_button):
+        for widget in (
+            self.demo_button,
+            self.create_button,
+            self.quit_button,
+            self.more_button,
+            self.township_button,
+        ):
             widget.setEnabled(not busy)

@@ -120,3 +120,31 @@ def test_the_demo_button_builds_the_demo_village(qtbot, empty_workspace, no_mess
     assert dialog.opened_demo is True
     assert [v.name for v in empty_workspace.villages()] == ["柳林沟村"]
     assert dialog.demo_button.isEnabled()
+
+
+def test_a_township_starts_by_importing_the_villages_workbooks(
+    qtbot, empty_workspace, engine, settings, village, tmp_path, no_message_boxes
+):
+    from datetime import date
+
+    from app.exports.workbook import write_report_workbook
+    from app.services.report_data import build_report
+    from app.store.uow import UnitOfWork
+    from tests.conftest import make_item
+
+    make_item(engine, settings, village, received=date(2026, 10, 9))
+    with UnitOfWork(engine) as uow:
+        report = build_report(uow.session, settings=settings, month=None, village_ids=None, today=UI_TODAY)
+    good = tmp_path / "柳林沟村.xlsx"
+    write_report_workbook(report, good)
+    bad = tmp_path / "坏文件.xlsx"
+    bad.write_text("不是工作簿", encoding="utf-8")
+
+    dialog = SetupDialog(empty_workspace)
+    qtbot.addWidget(dialog)
+    assert dialog.township_button.text().startswith("乡镇、县使用")
+    dialog.import_for_township([good, bad])
+    qtbot.waitUntil(lambda: dialog.result() == QDialog.DialogCode.Accepted, timeout=60_000)
+    assert [v.name for v in empty_workspace.villages()] == ["柳林沟村"]
+    assert [o.ok for o in dialog.import_outcomes] == [True, False]
+    assert len(no_message_boxes) == 1 and "坏文件.xlsx" in no_message_boxes[0][1]
