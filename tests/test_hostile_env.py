@@ -161,6 +161,7 @@ def test_cli_backup_list_and_restore_round_trip(tmp_path, capsys):
     db = tmp_path / "ledger.db"
     usb = tmp_path / "usb"
     assert _init(db) == 0
+    assert main(["ledgers", "--db", str(db)]) == 0  # the first start of the day with a village backs up
     assert main(["backup", "--db", str(db), "--out", str(usb)]) == 0
     assert "已备份并检查通过" in capsys.readouterr().out
     (copy,) = usb.glob("*.db")
