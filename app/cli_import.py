@@ -22,7 +22,9 @@ class ImportContext(Protocol):
 
 
 def add_import_commands(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("import", parents=[common], help="导入各村（或乡镇）上报的Excel工作簿")
+    p = sub.add_parser(
+        "import", parents=[common], help="导入工作簿：各村（乡镇）的上报，或乡镇（县）的答复；可给文件夹"
+    )
     p.add_argument("files", nargs="+", type=Path, metavar="FILE.xlsx", help="一个或多个工作簿")
     p.add_argument("--dry-run", action="store_true", help="只检查并预览，不写入数据库")
     p.add_argument(
