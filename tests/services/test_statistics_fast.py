@@ -16,6 +16,7 @@ from sqlmodel import Session, col, func, select
 
 from app.models import Item, Ledger, SatisfactionRating
 from app.models.enums import SETTLED_STATES, ItemState, Satisfaction
+from app.services import actions
 from app.services.clocks import OVERDUE, item_clocks
 from app.services.context import load_settings
 from app.services.demo import build_demo
@@ -195,8 +196,34 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
         today=TODAY,
         template_villages=2,
     )
+    _to_the_county(engine)
     yield engine, settings
     engine.dispose()
+
+
+def _to_the_county(engine) -> None:
+    """The small demo stops at the township: send its items waiting there on to the county
+    (登记, 交办 to a department, and on to the 联席会议), so every kind of clock is open somewhere."""
+    with UnitOfWork(engine) as uow:
+        waiting = [
+            i.id
+            for i in uow.session.exec(
+                select(Item)
+                .where(col(Item.state).in_(["township_handling", "township_replied"]))
+                .order_by(Item.serial)
+            ).all()
+        ]
+    steps = [
+        (actions.escalate, TODAY, {"reason": "镇上无力解决"}),
+        (actions.assign, TODAY, {"department": "县水务局"}),
+        (actions.escalate, TODAY, {"reason": "需多部门研究"}),
+    ]
+    assert len(waiting) >= 3
+    for n, item_id in enumerate(waiting[:3]):  # county_registered, department_handling, joint_meeting
+        for action, on, fields in steps[: n + 1]:
+            with UnitOfWork(engine) as uow:
+                action(uow=uow, item_id=item_id, on=on, actor="县三账办", **fields)
+                uow.commit()
 
 
 def _both(demo, **kwargs) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -226,6 +253,7 @@ def test_the_demo_holds_every_case_the_figures_distinguish(demo):
     assert sum(states.get(st.value, 0) for st in SETTLED_STATES) > 0
     assert sum(n for st, n in states.items() if st in _OPEN) > 0
     assert reopened > 0 and late_settled > 0
+    assert {"county_registered", "department_handling", "joint_meeting"} <= set(states)
     assert sum(n for r, n in ratings.items() if r in _CLOSING) > 0
     assert sum(n for r, n in ratings.items() if r not in _CLOSING) > 0
     assert _both(demo)[0]["overdue"] > 0
