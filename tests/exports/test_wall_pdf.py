@@ -8,7 +8,6 @@ import hashlib
 import re
 import shutil
 import subprocess
-import time
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -260,15 +259,12 @@ def synthetic(n: int, *, long_text: str = "") -> Posting:
     )
 
 
-def test_a_300_item_month_is_small_and_quick(tmp_path):
+def test_a_300_item_month_is_small_and_complete(tmp_path):
+    """(Its speed is measured by bench/bench_wall_pdf.py, not here.)"""
     posting = synthetic(300)
-    write_wall_posting(posting, tmp_path / "warm.pdf")  # font loaded once per process
-    start = time.perf_counter()
     write_wall_posting(posting, tmp_path / "big.pdf")
-    seconds = time.perf_counter() - start
     size = (tmp_path / "big.pdf").stat().st_size
     assert size < 1_000_000, size
-    assert seconds < 3.0, seconds
     flat = squeeze(text_of(tmp_path / "big.pdf"))
     assert "MS-2026-0300" in flat and "（第300件）" in flat
 

@@ -1,7 +1,6 @@
 """The upward report workbook, read back with openpyxl as an importer (and Excel) would."""
 
 import random
-import time
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
 
@@ -246,12 +245,17 @@ def test_cli_export_xlsx(engine, settings, story, tmp_path, capsys):
     assert load_workbook(out).sheetnames[0] == "汇总"
 
 
-def test_thousand_items_speed(engine, settings, village, tmp_path):
-    for i in range(1000):
+def test_three_hundred_items_all_arrive(engine, settings, village, tmp_path):
+    """(Export speed is measured by bench/bench_workbook.py, not here.)"""
+    for i in range(300):
         make_item(engine, settings, village, received=date(2026, 9, 1 + i % 28), request=f"诉求{i}")
-    start = time.perf_counter()
     report, out, _d, _s = export(engine, settings, tmp_path, name="big.xlsx")
-    elapsed = time.perf_counter() - start
-    print(f"1000 items exported in {elapsed:.2f}s")
-    assert sum(len(t.rows) for t in report.ledgers) == 1000
-    assert elapsed < 20
+    assert sum(len(t.rows) for t in report.ledgers) == 300
+    wb = load_workbook(out, read_only=True)
+    column = [c.header for c in report.ledgers[0].columns].index("主要诉求及原因") + 1
+    requests = {
+        r[0]
+        for table in report.ledgers
+        for r in wb[table.name].iter_rows(min_row=3, min_col=column, max_col=column, values_only=True)
+    }
+    assert requests == {f"诉求{i}" for i in range(300)}
