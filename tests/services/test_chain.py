@@ -408,7 +408,7 @@ def export_and_import(engine, settings, township, path):
         uow.commit()
 
 
-def test_fifteen_thousand_events_link_in_well_under_a_second(engine, village):
+def test_thousands_of_events_link_in_one_batch(engine, village):
     with UnitOfWork(engine) as uow:
         session = uow.session
         ids = [str(uuid.uuid4()) for _ in range(600)]
