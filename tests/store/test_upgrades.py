@@ -30,7 +30,9 @@ SAMPLES = {
 
 
 def read(db: Path, sql: str) -> list[tuple]:
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    # immutable: the committed fixture files are never touched (no -shm/-wal beside them)
+    flags = "mode=ro&immutable=1" if db.parent == FIXTURES else "mode=ro"
+    con = sqlite3.connect(f"file:{db}?{flags}", uri=True)
     try:
         return con.execute(sql).fetchall()
     finally:
