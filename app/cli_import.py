@@ -14,6 +14,7 @@ from app.exports.import_errors import write_error_workbook
 from app.exports.workbook_reader import read_workbook
 from app.services.context import Settings
 from app.services.import_files import import_workbooks
+from app.store.backup import backup_before
 
 
 class ImportContext(Protocol):
@@ -35,9 +36,19 @@ def add_import_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 def _cmd_import(args: argparse.Namespace, ctx: ImportContext) -> int:
     failed = 0
     verb = "预览（未写入）" if args.dry_run else "已导入"
+    db_path = Path(str(ctx.engine.url.database))
+    backups: list[Path] = []
+
+    def backup() -> None:  # a verified copy before the first file that is really written
+        made = backup_before(db_path, "import")
+        if made is not None:
+            backups.append(made)
+
     outcomes = import_workbooks(
-        ctx.engine, ctx.settings, args.files, dry_run=args.dry_run, read=read_workbook
+        ctx.engine, ctx.settings, args.files, dry_run=args.dry_run, read=read_workbook, before_write=backup
     )
+    if backups:
+        print(f"导入前已备份：{backups[0]}")
     for outcome in outcomes:
         path, summary, errors = outcome.path, outcome.summary, [str(e) for e in outcome.errors]
         if summary is None:

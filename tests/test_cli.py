@@ -281,6 +281,45 @@ def test_a_village_workbook_imported_at_the_township_gives_the_same_figures(demo
     }
     code, out, _ = run(capsys, "import", str(book), "--db", town, "--today", TODAY)
     assert "未变500件" in out
+    # the second real import had data to protect: a verified backup was made first
+    assert "导入前已备份" in out and list((tmp_path / "backups").glob("town-before-import-*.db"))
+
+
+def test_errors_out_saves_the_problems_and_export_reply_goes_down(demo_db, tmp_path, capsys):
+    bad = tmp_path / "notes.xlsx"
+    bad.write_text("这不是工作簿", encoding="utf-8")
+    errors = tmp_path / "问题.xlsx"
+    code, out, _ = run(
+        capsys,
+        "import",
+        str(bad),
+        "--db",
+        str(tmp_path / "t.db"),
+        "--errors-out",
+        str(errors),
+        "--today",
+        TODAY,
+    )
+    assert code == 1 and f"已把1处问题及出错的行保存到：{errors}" in out
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(errors)["问题清单"].iter_rows(min_row=2, values_only=True))
+    assert rows[0][0] == "notes.xlsx" and "不是Excel工作簿" in rows[0][4]
+    # the demo database holds one village: its reply workbook carries the items that went up
+    code, out, err = run(
+        capsys,
+        "export-reply",
+        "--db",
+        demo_db,
+        "--village",
+        "510623105201",
+        "--out",
+        str(tmp_path / "r.xlsx"),
+        "--today",
+        TODAY,
+    )
+    assert code == 0, err
+    assert "答复工作簿" in out and (tmp_path / "r.xlsx").exists()
 
 
 def test_a_file_that_is_not_a_workbook_imports_nothing(tmp_path, capsys):
