@@ -88,8 +88,10 @@ def _cmd_export_reply(args: argparse.Namespace, ctx: WorkbookContext) -> int:
     write_report_workbook(report, out)
     m = report.meta
     items = sum(len(t.rows) for t in report.ledgers)
+    village_name = next((name for code, name, _t, _c in m.places if code == args.village), "")
     print(
-        f"已导出{m.exporter_name}给村{args.village}的答复工作簿：{out}（{items}件事项，{len(report.history.rows)}条办理记录）"
+        f"已导出{m.exporter_name}给{village_name}（{args.village}）的答复工作簿：{out}"
+        f"（{items}件事项，{len(report.history.rows)}条办理记录）"
     )
     print("请把该文件交给村里，在村里的软件中用“导入工作簿”导入。")
     return 0

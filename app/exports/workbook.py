@@ -18,6 +18,7 @@ temporary file in the target folder and renamed over the target.
 """
 
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Callable
@@ -216,6 +217,7 @@ def _write_meta(wb: Workbook, report: Report, sheet_names: list[str]) -> None:
         ("exporter_name", m.exporter_name),
         ("exporter_kind", m.exporter_kind),
         ("village_codes", ",".join(m.village_codes)),
+        ("villages_json", json.dumps({c: [v, t, k] for c, v, t, k in m.places}, ensure_ascii=False)),
         ("month", m.month or ""),
         ("as_of", m.as_of.isoformat()),
         ("exported_at", m.exported_at.isoformat(timespec="seconds") + "+08:00"),

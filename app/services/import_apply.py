@@ -440,11 +440,27 @@ def _chunks(values: list[str], size: int = 500) -> list[list[str]]:
     return [values[i : i + size] for i in range(0, len(values), size)]
 
 
+def _places(plan: ImportPlan) -> dict[str, tuple[str, str]]:
+    """{village code: (township, county)} from the file's meta data; {} when absent or malformed
+    (names only: a file without them still imports, its villages just lack those names)."""
+    try:
+        data = json.loads(plan.meta.get("villages_json") or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for code, names in data.items():
+        if isinstance(names, list) and len(names) == 3 and all(isinstance(n, str) for n in names):
+            out[str(code)] = (names[1][:50], names[2][:50])
+    return out
+
+
 def _villages(session: Any, plan: ImportPlan) -> dict[str, int]:
     out: dict[str, int] = {}
-    township = plan.meta.get("township_name", "")
-    county = plan.meta.get("county_name", "")
+    places = _places(plan)
     for code, name in sorted(plan.villages.items()):
+        township, county = places.get(code, ("", ""))
         village = session.exec(select(Village).where(Village.code == code)).first()
         if village is None:
             village = Village(code=code, name=name, township=township, county=county)

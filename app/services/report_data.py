@@ -95,6 +95,7 @@ class Meta:
     app_version: str
     row_counts: tuple[tuple[str, int], ...]
     checksum: str
+    places: tuple[tuple[str, str, str, str], ...] = ()  # (code, village, township, county)
 
 
 @dataclass(frozen=True)
@@ -717,6 +718,7 @@ def build_report(
         exporter_name=name,
         exporter_kind=kind,
         village_codes=tuple(v.code for v in villages),
+        places=tuple((v.code, v.name, v.township, v.county) for v in villages),
         month=month,
         as_of=today,
         exported_at=_beijing(now or datetime.now(UTC)) or datetime.min,
