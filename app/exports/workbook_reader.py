@@ -23,7 +23,7 @@ from app.services.importing import FIRST_DATA_ROW, HEADER_ROW, META, RawSheet, R
 __all__ = ["MAX_RATIO", "MAX_UNCOMPRESSED", "read_workbook", "read_workbook_openpyxl"]
 
 OLE_SIGNATURE = bytes.fromhex("D0CF11E0A1B11AE1")
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_UNCOMPRESSED = 1024 * 1024 * 1024  # a township of 30 villages is ~110 MB unpacked; bombs fail MAX_RATIO
 MAX_RATIO = 100
 MAX_MEMBERS = 10_000
 
