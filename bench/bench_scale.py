@@ -304,9 +304,7 @@ def report(
             ("filter 办理中", "open_filter", "open", 500),
             ("filter 只看逾期", "overdue_filter", "open", 500),
         ):
-            gui_rows.append(
-                Figure(what, ui[key], float("nan"), gui_raw[base], target, "bench/bench_gui.py's steps")
-            )
+            gui_rows.append(Figure(what, ui[key], None, gui_raw[base], target, "bench/bench_gui.py's steps"))
     lines = [
         HEADING,
         "",
