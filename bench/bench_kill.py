@@ -65,8 +65,13 @@ def report(args: argparse.Namespace, lines: list[str], pool_seconds: float) -> s
             "",
             "`killed while` names the operation the writer had begun and not yet reported saved "
             "(`between operations`: right after a report; `open`: inside `open_database`, which "
-            "recovers the WAL the previous writer left). The test suite runs the same harness for "
-            "208 kills (`tests/durability/test_kill.py`).",
+            "recovers the WAL the previous writer left; `checkpoint`: inside `PRAGMA "
+            "wal_checkpoint(TRUNCATE)` of the WAL earlier writers left; kills aimed at an import's "
+            "commit also land in the automatic checkpoint that follows it). `checks` is summed over "
+            "the chains: once the files pass 30 MB, `integrity_check` and the full-table reads are "
+            "most of each round. Once a chain has imported every workbook it stops starting rounds "
+            "with an import. The test suite runs the same harness for 208 kills on smaller files "
+            "(`tests/durability/test_kill.py`, 3 workbooks).",
         ]
     )
 
