@@ -24,6 +24,8 @@ from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_time
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
 
+from app.exports.xlsx_fast import fast_rows
+
 __all__ = ["SheetTooLarge", "UnsafeXml", "XlsxPackage", "open_package", "read_sheet"]
 
 SEP = "}"
@@ -32,6 +34,7 @@ DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 STRICT_MAIN_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 STRICT_REL_NS = "http://purl.oclc.org/ooxml/officeDocument/relationships"
 DATE_CACHE_LIMIT = 20_000
+FAST_PATH_LIMIT = 256 * 1024 * 1024  # bytes of sheet XML read at once for the fast path
 _SHEET_TAGS = {
     f"{ns}{SEP}{local}": local
     for ns in (MAIN_NS, STRICT_MAIN_NS)
@@ -386,6 +389,11 @@ def read_sheet(
 
     SheetTooLarge when more than `max_rows` rows follow the first; `on_dimension(declared max row)`
     is called as soon as the sheet's <dimension> is read (before any row)."""
+    reader = _SheetReader(pkg, min_row, max_rows, max_col)
+    reader.on_dimension = on_dimension
+    info = pkg.zf.getinfo(member)
+    if info.file_size <= FAST_PATH_LIMIT and fast_rows(reader, pkg.zf.read(member)):
+        return reader.rows  # the plain shape our writer makes (app/exports/xlsx_fast.py)
     reader = _SheetReader(pkg, min_row, max_rows, max_col)
     reader.on_dimension = on_dimension
     p = _parser()

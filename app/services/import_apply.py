@@ -385,6 +385,8 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
     # items already here go through the ORM, whose flush hook links them after the stored tip.
     added = {row["id"] for row in new_items}
     fresh_rows: list[dict[str, Any]] = []
+    unlinked: list[dict[str, Any]] = []
+    heads: dict[str, str] = {}
     appended: list[ItemEvent] = []
     for item_id, events in events_by_item.items():
         if item_id in blocked:
@@ -394,10 +396,15 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
                 continue
             values = {k: v for k, v in e.items() if not k.startswith("_")}
             if item_id in added:
+                if "_hash" in e:  # linked in validation (a whole history from 序号 1)
+                    values["prev_hash"], values["hash"] = e["_prev_hash"], e["_hash"]
+                    heads[item_id] = e["_hash"]
+                else:
+                    unlinked.append(values)
                 fresh_rows.append(values)
             else:
                 appended.append(ItemEvent(**values))
-    heads = chain_rows(fresh_rows)
+    heads.update(chain_rows(unlinked))
     for row in new_items:
         row["history_head"] = heads.get(row["id"], NO_HISTORY)
     if new_items:
@@ -494,7 +501,7 @@ def _person(
     person = people.get(spec["id"])
     if person is None:  # a row (Core insert before the items); model_construct skips validation
         row = {**spec, "village_id": vid, "household_id": None, "relation_to_head": ""}
-        row.update(search_key=search_key(spec["name"]), created_at=utcnow())
+        row.update(search_key=it.get("_person_key") or search_key(spec["name"]), created_at=utcnow())
         new_people.append(row)
         person = people[spec["id"]] = Person.model_construct(**row)
         return person

@@ -6,9 +6,15 @@ validates it completely and applies it in one unit of work. A file with any erro
 `import_workbooks` does this for many files, folders expanded to their .xlsx files, in a stable order.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import get_context
 from pathlib import Path
+from pickle import PicklingError
 
 from sqlalchemy.engine import Engine
 
@@ -26,6 +32,8 @@ from app.services.importing import (
 from app.store.uow import UnitOfWork
 
 Reader = Callable[[Path], RawWorkbook]
+PARALLEL_FROM = 8  # files; fewer are read here (starting worker processes costs a second or two)
+MAX_WORKERS = 4
 Progress = Callable[[int, int, str], None]
 
 
@@ -94,10 +102,12 @@ def import_workbook(
     dry_run: bool,
     read: Reader,
     before_write: Callable[[], None] | None = None,
+    planned: tuple[ImportPlan | None, FileOutcome] | None = None,
 ) -> FileOutcome:
     """Validate then apply one workbook in one transaction; nothing is written when anything is wrong.
-    `before_write` runs once a file is known to be valid and is about to be written (a backup)."""
-    plan, outcome = plan_workbook(path, read)
+    `before_write` runs once a file is known to be valid and is about to be written (a backup);
+    `planned`: the result of `plan_workbook` when it was already computed (in a worker process)."""
+    plan, outcome = planned if planned is not None else plan_workbook(path, read)
     if plan is None:
         return outcome
     if before_write is not None and not dry_run:
@@ -113,6 +123,40 @@ def import_workbook(
     return outcome
 
 
+def _start_method() -> str:
+    """"fork" where it is safe and cheap (Linux, no Qt threads in this process: the command line);
+    "spawn" elsewhere (Windows, macOS, the window), whose workers import the reader afresh."""
+    if sys.platform.startswith("linux") and not any(m.startswith("PySide6") for m in sys.modules):
+        return "fork"
+    return "spawn"
+
+
+def _plans(files: list[Path], read: Reader) -> Iterator[tuple[ImportPlan | None, FileOutcome]]:
+    """Each file's plan, in order. From PARALLEL_FROM files on, files are read and validated in worker
+    processes (reading is pure CPU work) while this process writes the earlier ones; a pool that cannot
+    start (a locked-down machine) falls back to reading here, one file after another."""
+    workers = min(MAX_WORKERS, os.cpu_count() or 1)
+    if len(files) < PARALLEL_FROM or workers < 2:
+        for path in files:
+            yield plan_workbook(path, read)
+        return
+    try:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(_start_method()))
+        futures = [pool.submit(plan_workbook, path, read) for path in files]
+    except (OSError, RuntimeError, PicklingError):
+        for path in files:
+            yield plan_workbook(path, read)
+        return
+    try:
+        for path, future in zip(files, futures, strict=True):
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                yield plan_workbook(path, read)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def import_workbooks(
     engine: Engine,
     settings: Settings,
@@ -123,7 +167,8 @@ def import_workbooks(
     progress: Progress | None = None,
     before_write: Callable[[], None] | None = None,
 ) -> list[FileOutcome]:
-    """Every file (folders expanded), one transaction each; `progress(done, total, file name)`."""
+    """Every file (folders expanded), one transaction each, in the order given;
+    `progress(done, total, file name)`."""
     files = expand_paths(paths)
     outcomes: list[FileOutcome] = []
     backed_up = False
@@ -134,11 +179,13 @@ def import_workbooks(
             before_write()
             backed_up = True
 
-    for i, path in enumerate(files):
+    for i, (path, planned) in enumerate(zip(files, _plans(files, read), strict=True)):
         if progress is not None:
             progress(i, len(files), path.name)
         outcomes.append(
-            import_workbook(engine, settings, path, dry_run=dry_run, read=read, before_write=once)
+            import_workbook(
+                engine, settings, path, dry_run=dry_run, read=read, before_write=once, planned=planned
+            )
         )
     if progress is not None:
         progress(len(files), len(files), "")

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from app.models.enums import Action, ItemState, Level, Satisfaction
+from app.services.chain import chain_rows
 from app.services.errors import DomainError
 from app.services.report_data import (
     BEIJING,
@@ -34,6 +35,7 @@ from app.services.report_data import (
     Column,
     checksum,
 )
+from app.services.searchkeys import search_key
 
 SUMMARY = "汇总"
 ESCALATED = "上报事项"
@@ -468,7 +470,27 @@ def validate(raw: RawWorkbook, file_name: str) -> "ImportPlan | list[ImportError
         events.append(event)
     if ck.errors:
         return ck.errors
+    _precompute(items, events)
     return ImportPlan(file_name, dict(raw.meta), villages, items, events)
+
+
+def _precompute(items: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+    """Work that needs no database, done here so that it runs in the import's worker processes:
+    requesters' pinyin search keys (`_person_key`) and, for an item whose events in the file run from
+    序号 1 without a gap, its hash chain as a new item's (`_prev_hash`, `_hash`; see services.chain)."""
+    for it in items:
+        it["_person_key"] = search_key(it["_person"]["name"])
+    by_item: dict[str, list[dict[str, Any]]] = {}
+    for e in events:
+        by_item.setdefault(e["item_id"], []).append(e)
+    for item_events in by_item.values():
+        item_events.sort(key=lambda e: e["seq"])
+        if [e["seq"] for e in item_events] != list(range(1, len(item_events) + 1)):
+            continue
+        rows = [{k: v for k, v in e.items() if not k.startswith("_")} for e in item_events]
+        chain_rows(rows)
+        for e, row in zip(item_events, rows, strict=True):
+            e["_prev_hash"], e["_hash"] = row["prev_hash"], row["hash"]
 
 
 def apply_import(**kwargs: Any) -> ImportSummary:
