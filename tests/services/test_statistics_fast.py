@@ -324,3 +324,27 @@ def test_clock_rows_equal_the_clocks_of_each_whole_item(demo, today):
                 clock.days_left,
                 clocks.status,
             )
+
+
+@pytest.mark.parametrize("today", [TODAY, date(2026, 7, 1)])
+def test_the_overdue_filter_equals_each_items_own_clocks(demo, today):
+    """The 只看逾期 filter works clocks out once per distinct start too; it must pick exactly the
+    items whose own running clocks say overdue."""
+    from app.services.listing import ItemFilter, list_item_ids
+
+    engine, settings = demo
+    with UnitOfWork(engine) as uow:
+        chosen = set(
+            list_item_ids(uow.session, ItemFilter(overdue_only=True), settings=settings, today=today)
+        )
+        items = uow.session.exec(select(Item)).all()
+        expected = {
+            i.id
+            for i in items
+            if any(
+                c.status == OVERDUE for c in item_clocks(i, settings.rules, settings.calendar, today).running
+            )
+        }
+    assert chosen == expected
+    if today == TODAY:
+        assert 0 < len(chosen) < len(items)
