@@ -93,7 +93,8 @@ def write_error_workbook(outcomes: Sequence[FileOutcome], out: Path) -> int:
             fs.column_dimensions["A"].width = 60
             out_row = 2
             for row_no in sorted(rows):
-                values = sheet.rows[row_no - FIRST_DATA_ROW] if row_no - FIRST_DATA_ROW < len(sheet.rows) else []
+                index = row_no - FIRST_DATA_ROW
+                values = sheet.rows[index] if index < len(sheet.rows) else []
                 _set(fs, out_row, 1, "；".join(rows[row_no]))
                 fs.cell(row=out_row, column=1).alignment = WRAP
                 _set(fs, out_row, 2, row_no)
