@@ -97,10 +97,6 @@ class SetupDialog(QDialog):
         layout.addWidget(self._build_village())
         layout.addWidget(self._build_cadres())
         layout.addLayout(self._build_buttons())
-        layout.addWidget(hint_label(TOWNSHIP_HINT))
-        self.township_button = QPushButton(TOWNSHIP_TEXT)
-        self.township_button.clicked.connect(self.import_for_township)
-        layout.addWidget(self.township_button)
         self.demo_button.setFocus()
 
     def _build_village(self) -> QGroupBox:
@@ -160,6 +156,13 @@ class SetupDialog(QDialog):
         self.quit_button.clicked.connect(self.reject)
         self.create_button = QPushButton(CREATE_TEXT)
         self.create_button.clicked.connect(self.create_village)
+        # a township or county has no village to set up: it starts from the villages' workbooks
+        # (on the buttons' row, so the dialog still fits a 768-pixel-high laptop screen)
+        self.township_button = QPushButton(TOWNSHIP_TEXT)
+        self.township_button.setAutoDefault(False)
+        self.township_button.setToolTip(TOWNSHIP_HINT)
+        self.township_button.clicked.connect(self.import_for_township)
+        row.addWidget(self.township_button)
         row.addStretch(1)
         row.addWidget(self.create_button)
         row.addWidget(self.quit_button)
