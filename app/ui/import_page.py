@@ -202,6 +202,7 @@ class ImportPage(QWidget):
         view.horizontalHeader().setStretchLastSection(True)
         view.horizontalHeader().setResizeContentsPrecision(50)
         model.modelReset.connect(view.resizeColumnsToContents)
+        view.resizeColumnsToContents()  # headers readable before the first import too
         return view
 
     # choosing files

@@ -37,6 +37,7 @@ def _style(points: int) -> str:
     QPushButton {{ padding: {pad}px {pad * 2}px; }}
     QPushButton[primary="true"] {{ background: #c0392b; color: white; border-radius: 4px;
                                   font-weight: bold; }}
+    QPushButton[primary="true"]:disabled {{ background: #e6b8b3; color: #fbeeee; }}
     QListWidget#nav {{ background: #8e1b1b; color: white; border: 0; }}
     QListWidget#nav::item {{ padding: {pad * 2}px {pad}px; }}
     QListWidget#nav::item:selected {{ background: #f6e3c5; color: #8e1b1b; font-weight: bold; }}

@@ -29,4 +29,11 @@ pdftoppm -png -r 60 -f 1 -l 2 "$WORK/wall.pdf" "$OUT/06-wall"
 tz contact-card --db "$WORK/walk/village.db" --today $TODAY --out "$WORK/card.pdf" >/dev/null
 pdftoppm -png -r 60 -f 1 -l 1 "$WORK/card.pdf" "$OUT/06-contact-card"
 
+# 4. the README's page screenshots (docs/screenshots/), from the same demo
+SHOTS="$ROOT/docs/screenshots"
+for page in dashboard township minsheng kunnan wending all meeting posting import safety settings; do
+  tz gui --db "$WORK/demo.db" --today $TODAY --screenshot "$SHOTS/page_$page.png" --page "$page"
+done
+cp "$OUT/01-setup.png" "$SHOTS/setup.png"
+
 ls "$OUT"/*.png | wc -l | xargs echo "截图共（张）："
