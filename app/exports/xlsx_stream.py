@@ -12,8 +12,10 @@ numbers (1900 date system, exactly openpyxl's `to_excel`). Style ids come from t
 registered cell styles), so formats, borders and quote prefixes are exactly openpyxl's.
 """
 
+import queue
 import re
 import shutil
+import threading
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -163,8 +165,50 @@ class _RowWriter:
         return "".join(parts)
 
 
+class _Compressing:
+    """Hands written chunks to a thread that writes them into the zip member. zlib compresses with the
+    GIL released, so a county's gigabyte of XML is compressed while the next rows are formatted
+    (about 4 s of 13 on two cores). A bounded queue keeps memory flat; an error in the thread is
+    raised in the caller at the next write or at close."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._drain, name="xlsx-compress", daemon=True)
+        self.thread.start()
+
+    def _drain(self) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.out.write(chunk)
+                except BaseException as exc:  # handed to the writing thread
+                    self.error = exc
+
+    def write(self, chunk: bytes) -> None:
+        if self.error is not None:
+            raise self.error
+        self.queue.put(chunk)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def _write_rows(out: IO[bytes], job: SheetRows, styles: Styles) -> int:
-    """Write the rows; return the last row number written (first_row - 1 when none)."""
+    """Write the rows (compressed in a second thread); return the last row number written
+    (first_row - 1 when none)."""
+    pipe = _Compressing(out)
+    try:
+        return _format_rows(pipe, job, styles)
+    finally:
+        pipe.close()
+
+
+def _format_rows(out: "_Compressing", job: SheetRows, styles: Styles) -> int:
     writer = _RowWriter(job.kinds, styles)
     r = job.first_row - 1
     chunk: list[str] = []
