@@ -212,7 +212,7 @@ def _voided(session: Session, village_ids: list[int] | None, period: Period) -> 
     return int(session.exec(_scope(stmt, village_ids)).one())
 
 
-def _lateness(rules: RuleSet, cal: WorkCalendar, today: date) -> Callable[..., bool]:
+def lateness(rules: RuleSet, cal: WorkCalendar, today: date) -> Callable[..., bool]:
     """Whether an open item in that state with those start dates has a running clock past its limit."""
     seen: dict[tuple[str, date, date | None], bool] = {}
 
@@ -286,7 +286,7 @@ def compute_statistics(
     blocks = _Blocks(ledger_keys, groups)
     for key, sums in _tallied(session, village_ids, period, groups):
         blocks.add_counts(key, tuple(int(n or 0) for n in sums[:-1]), int(sums[-1] or 0))
-    late = _lateness(rules, cal, today)
+    late = lateness(rules, cal, today)
     for key, n in _late_by_group(session, village_ids, period, groups, late):
         for tally in blocks.tallies(key):
             tally.overdue += n
