@@ -136,3 +136,28 @@ def test_a_failing_0003_leaves_the_file_byte_for_byte_as_it_was(tmp_path, monkey
     wal = Path(f"{db}-wal")
     assert not wal.exists() or wal.stat().st_size == 0
     assert revision(db) == "0002"
+
+
+def test_an_upgrade_gives_back_the_pages_its_table_rebuilds_freed(tmp_path, monkeypatch):
+    """0003 rebuilds item and item_event; without a VACUUM afterwards a county's file doubles."""
+
+    def free_share(db: Path) -> float:
+        con = sqlite3.connect(db)
+        try:
+            return (
+                con.execute("PRAGMA freelist_count").fetchone()[0]
+                / con.execute("PRAGMA page_count").fetchone()[0]
+            )
+        finally:
+            con.close()
+
+    kept = tmp_path / "kept.db"
+    shutil.copy(FIXTURES / "schema_0002.db", kept)
+    with monkeypatch.context() as m:
+        m.setattr(migrate, "_reclaim_free_pages", lambda _db: None)
+        migrate.upgrade_database(kept)
+    assert free_share(kept) > 0.2  # what the rebuild leaves behind
+    db = tmp_path / "reclaimed.db"
+    shutil.copy(FIXTURES / "schema_0002.db", db)
+    migrate.upgrade_database(db)
+    assert free_share(db) < 0.05 and counts(db) == counts(kept)
