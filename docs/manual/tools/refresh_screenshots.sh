@@ -31,9 +31,12 @@ pdftoppm -png -r 60 -f 1 -l 1 "$WORK/card.pdf" "$OUT/06-contact-card"
 
 # 4. the README's page screenshots (docs/screenshots/), from the same demo
 SHOTS="$ROOT/docs/screenshots"
-for page in dashboard township minsheng kunnan wending all meeting posting import safety settings; do
+for page in dashboard minsheng kunnan wending all meeting posting import safety settings; do
   tz gui --db "$WORK/demo.db" --today $TODAY --screenshot "$SHOTS/page_$page.png" --page "$page"
 done
 cp "$OUT/01-setup.png" "$SHOTS/setup.png"
+# the township view needs several villages: a twelve-village demo
+tz demo --db "$WORK/town.db" --villages 12 --items 80 --today $TODAY >/dev/null
+tz gui --db "$WORK/town.db" --today $TODAY --screenshot "$SHOTS/township.png" --page township
 
 ls "$OUT"/*.png | wc -l | xargs echo "截图共（张）："
