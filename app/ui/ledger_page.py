@@ -99,6 +99,10 @@ class LedgerPage(QWidget):
             self.village_box,
         ):
             box.currentIndexChanged.connect(lambda _i: self._timer.start())
+            # a box may be narrower than its longest entry (the list still shows it whole), so the
+            # page fits a 1366-pixel laptop screen even at the largest text size
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(7)
             row.addWidget(box)
         self.overdue_box.toggled.connect(lambda _c: self._timer.start())
         row.addWidget(self.overdue_box)
