@@ -1,10 +1,7 @@
 """Shared building blocks of the printed forms: styles, tables, atomic writing, masking."""
 
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -119,26 +116,6 @@ def _same_phone(text: str, phone: str) -> bool:
         return validate_phone(text) == phone
     except DomainError:
         return False
-
-
-def _write_atomically(out: Path, build: Callable[[str], None]) -> Path:
-    """Build the PDF into a temporary file beside `out`, then rename it over `out`."""
-    out = Path(out)
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise DomainError(f"保存位置不存在：{folder}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        build(tmp)
-        os.replace(tmp, out)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise DomainError(f"无法保存{out}：{exc.strerror or exc}（该文件是否正在被其他程序打开？）") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
 
 
 def _doc(path: str, title: str, templates: Sequence[PageTemplate]) -> BaseDocTemplate:

@@ -18,6 +18,7 @@ from reportlab.platypus import (
     Table,
 )
 
+from app.exports.files import write_atomically
 from app.exports.forms_common import (
     BODY_PT,
     DATE_BLANK,
@@ -34,7 +35,6 @@ from app.exports.forms_common import (
     _scrub,
     _style,
     _Styles,
-    _write_atomically,
 )
 from app.models.enums import Action, ItemState, Level, Satisfaction
 from app.services.identity import mask_id_number, mask_phone
@@ -296,4 +296,4 @@ def write_item_sheet(detail: ItemDetail, out: Path) -> Path:
         doc = _doc(path, f"{ledger} 一事一档 {serial}", [PageTemplate(id="sheet", frames=[frame])])
         doc.build(_sheet_story(detail, st), canvasmaker=_numbered_canvas(footer))
 
-    return _write_atomically(out, build)
+    return write_atomically(out, build)

@@ -17,6 +17,7 @@ from reportlab.platypus import (
     Table,
 )
 
+from app.exports.files import write_atomically
 from app.exports.forms_common import (
     BODY_PT,
     PAGE_H,
@@ -30,7 +31,6 @@ from app.exports.forms_common import (
     _scrub,
     _style,
     _Styles,
-    _write_atomically,
 )
 from app.models import Cadre, Village
 from app.models.enums import Level
@@ -160,7 +160,7 @@ def write_receipt(detail: ItemDetail, out: Path) -> Path:
     def build(path: str) -> None:
         _doc(path, f"诉求受理回执 {detail.item.serial}", [template]).build(story)
 
-    return _write_atomically(out, build)
+    return write_atomically(out, build)
 
 
 # ------------------------------------------------------------------------------------------
@@ -319,4 +319,4 @@ def write_contact_cards(village: Village, cadres: list[Cadre], out: Path) -> Pat
     def build(path: str) -> None:
         _doc(path, f"{village.name}干部联系卡", [template]).build(story)
 
-    return _write_atomically(out, build)
+    return write_atomically(out, build)

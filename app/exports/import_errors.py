@@ -7,8 +7,6 @@ see exactly what to correct. Every text is written as a text cell (never a formu
 to a temporary file and renamed over the target.
 """
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,12 +15,13 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from app.exports.files import write_atomically
+from app.exports.workbook import RISKY
 from app.services.import_files import FileOutcome
 from app.services.importing import FIRST_DATA_ROW
 
 __all__ = ["write_error_workbook"]
 
-RISKY = ("=", "+", "-", "@", "\t", "\r", "\n")
 HEADER_FONT = Font(name="宋体", bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F8CBAD")
 WRAP = Alignment(vertical="top", wrap_text=True)
@@ -51,7 +50,7 @@ def _header(ws: Worksheet, headers: Sequence[str]) -> None:
 
 def _sheet_title(wb: Workbook, text: str) -> str:
     """A unique sheet name of at most 31 characters without the characters Excel forbids."""
-    base = "".join("_" if ch in '[]:*?/\\' else ch for ch in text)[:28] or "表"
+    base = "".join("_" if ch in "[]:*?/\\" else ch for ch in text)[:28] or "表"
     name, n = base, 1
     while name in wb.sheetnames:
         n += 1
@@ -105,13 +104,5 @@ def write_error_workbook(outcomes: Sequence[FileOutcome], out: Path) -> int:
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx.tmp", dir=out.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(out, wb.save)
     return listed
