@@ -11,9 +11,9 @@ file comes from above and applies field ownership accordingly (`app.services.imp
 from dataclasses import replace
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
-from app.models import Item, Village
+from app.models import Village
 from app.models.enums import Level
 from app.services.context import Settings
 from app.services.errors import DomainError
@@ -70,13 +70,3 @@ def build_reply(
         checksum=checksum((t.name, t.headers, t.rows) for t in data),
     )
     return replace(report, meta=meta, ledgers=ledgers, history=history)
-
-
-def reply_villages(session: Session) -> list[Village]:
-    """Villages that have at least one item which reached the township or county."""
-    stmt = (
-        select(Village)
-        .where(col(Village.id).in_(select(Item.village_id).where(Item.max_level != Level.VILLAGE.value)))
-        .order_by(Village.code)
-    )
-    return list(session.exec(stmt).all())

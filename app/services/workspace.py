@@ -35,7 +35,7 @@ from app.services.queries import (
     with_status,
 )
 from app.services.registration import register_item
-from app.services.replies import build_reply, reply_villages
+from app.services.replies import build_reply
 from app.services.report_data import Report, build_report
 from app.services.statistics import Period, compute_statistics
 from app.services.township import (
@@ -363,11 +363,6 @@ class Workspace:
             return waiting_at_township(uow.session, self.settings, self.today())
 
     # 答复工作簿 (township → village)
-    def reply_villages(self) -> list[Village]:
-        """Villages with at least one item that reached the township or county (someone to answer)."""
-        with UnitOfWork(self.engine) as uow:
-            return reply_villages(uow.session)
-
     def reply_report(self, village_code: str, month: str | None = None) -> Report:
         """The reply workbook's data for one village (its escalated items and their history),
         ready for `app.exports.workbook.write_report_workbook`."""
