@@ -50,7 +50,6 @@ from app.services.villages import sync_ledgers
 from app.store.uow import UnitOfWork
 
 RANK = {Level.VILLAGE.value: 0, Level.TOWNSHIP.value: 1, Level.COUNTY.value: 2}
-KIND_LEVEL = {"village": "village", "township": "township", "county": "county"}
 LEVEL_NAME = {"village": "村", "township": "乡镇", "county": "县"}
 
 # The fields each level owns; every other item field follows the history.
@@ -137,12 +136,16 @@ def _fingerprint(
     on: Any, at: datetime | None, actor: str, action: str, from_state: Any, to_state: str
 ) -> tuple:
     """What an event records, comparable across databases (time in UTC to the second)."""
-    stamp = None
-    if at is not None:
-        if at.tzinfo is not None:
-            at = at.astimezone(UTC).replace(tzinfo=None)
-        stamp = at.replace(microsecond=0).isoformat()
-    return (on, stamp, actor.strip(), action, from_state or None, to_state)
+    return (on, _utc_seconds(at), actor.strip(), action, from_state or None, to_state)
+
+
+def _utc_seconds(at: datetime | None) -> str | None:
+    """A moment as a workbook carries it: UTC, to the second."""
+    if at is None:
+        return None
+    if at.tzinfo is not None:
+        at = at.astimezone(UTC).replace(tzinfo=None)
+    return at.replace(microsecond=0).isoformat()
 
 
 def _event_fp(e: dict[str, Any] | ItemEvent) -> tuple:
@@ -164,6 +167,12 @@ def _describe(fp: tuple) -> str:
     return f"{on:%Y-%m-%d} {actor}“{action_label}”→{state_label}"
 
 
+def sender_level(plan: ImportPlan) -> str:
+    """The level that made the file (its `_meta` exporter_kind; a village when unknown)."""
+    kind = plan.meta.get("exporter_kind", "")
+    return kind if kind in RANK else "village"
+
+
 def placement(session: Any, plan: ImportPlan) -> tuple[str, str]:
     """(this database's level, "up" for a report from below or "down" for a reply from above).
 
@@ -172,7 +181,7 @@ def placement(session: Any, plan: ImportPlan) -> tuple[str, str]:
     a county, or to a township re-importing). This database's level: a township when its villages
     share one township code (first 9 digits), a county when they span several."""
     codes = list(session.exec(select(Village.code)).all())
-    file_level = KIND_LEVEL.get(plan.meta.get("exporter_kind", ""), "village")
+    file_level = sender_level(plan)
     spread = len({c[:9] for c in codes})
     if file_level == "village":
         return ("county" if spread > 1 else "township"), "up"
@@ -215,7 +224,7 @@ def apply_import(
 def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: LedgerConfig | None) -> None:
     errors: list[ImportError] = []
     ours, direction = placement(session, plan)
-    file_level = KIND_LEVEL.get(plan.meta.get("exporter_kind", ""), "village")
+    file_level = sender_level(plan)
     summary.direction = direction
 
     plan_ids = [it["id"] for it in plan.items]
@@ -434,7 +443,7 @@ def _workflow_of(item: Item) -> tuple:
 def _same(a: Any, b: Any) -> bool:
     """Equal as a workbook can carry them: times to the second, empty text and None alike."""
     if isinstance(a, datetime) and isinstance(b, datetime):
-        return _fingerprint(None, a, "", "", None, "") == _fingerprint(None, b, "", "", None, "")
+        return _utc_seconds(a) == _utc_seconds(b)
     return (a or None) == (b or None) if isinstance(a, str | None) and isinstance(b, str | None) else a == b
 
 
