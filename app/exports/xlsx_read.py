@@ -361,6 +361,17 @@ class _SheetReader:
             self._append([])
         self._append(self.cells)
 
+    def add_row(self, idx: int, row: list[Any]) -> None:
+        """A row the fast path (app/exports/xlsx_fast.py) built: kept as `_end_row` keeps one."""
+        if idx < self.next_row:
+            return
+        while self.next_row < idx:
+            self._append([])
+        if len(self.rows) > self.max_rows:
+            raise SheetTooLarge(len(self.rows))
+        self.rows.append(row)
+        self.next_row += 1
+
     def _append(self, cells: list[tuple[int, Any]]) -> None:
         if len(self.rows) > self.max_rows:  # the first row is the header, not counted
             raise SheetTooLarge(len(self.rows))
