@@ -49,6 +49,9 @@ from app.services.report_data import (
 __all__ = ["write_report_workbook"]
 
 Progress = Callable[[int, int], None]
+# Written in _meta while the digest is still being computed (on another core, see
+# report_data.Digest); splice_rows writes the member holding it last, with the digest in its place.
+CHECKSUM_PENDING = b"taizhang-checksum-pending-0f6c1e"
 
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -224,7 +227,7 @@ def _write_meta(wb: Workbook, report: Report, sheet_names: list[str]) -> None:
         ("app_version", m.app_version),
         ("sheets", ",".join(sheet_names)),
         *((f"rows:{name}", str(n)) for name, n in m.row_counts),
-        ("checksum_sha256", m.checksum),
+        ("checksum_sha256", CHECKSUM_PENDING.decode()),  # replaced once the digest is known
     ]
     ws.append([_cell(ws, "key", CODE, style=False), _cell(ws, "value", CODE, style=False)])
     for key, value in rows:
@@ -245,6 +248,7 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
 
     if progress is not None:
         progress(0, total)
+    report.meta.digest.start()  # a large report's checksum: on a second core while we write
     wb = Workbook(write_only=True)
     _write_summary(wb, report)
     sheets = [(_write_table(wb, table), table) for table in report.data_tables]
@@ -268,7 +272,7 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
             SheetRows(ws.path, table.rows, [c.kind for c in table.columns], FIRST_ROW, tick)
             for ws, table in sheets
         ]
-        splice_rows(skeleton, tmp, jobs, styles)
+        splice_rows(skeleton, tmp, jobs, styles, {CHECKSUM_PENDING: lambda: report.meta.checksum.encode()})
         digest = _sha256(tmp)
         os.replace(tmp, out)
     except BaseException:

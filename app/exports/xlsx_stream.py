@@ -14,10 +14,9 @@ registered cell styles), so formats, borders and quote prefixes are exactly open
 
 import queue
 import re
-import shutil
 import threading
 import zipfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -258,9 +257,8 @@ def _insert_dimension(head: bytes, dim: bytes) -> bytes:
 
 
 def _copy_sheet(
-    src: zipfile.ZipFile, dst: zipfile.ZipFile, info: zipfile.ZipInfo, job: SheetRows | None, styles: Styles
+    dst: zipfile.ZipFile, info: zipfile.ZipInfo, xml: bytes, job: SheetRows | None, styles: Styles
 ) -> None:
-    xml = src.read(info)
     cut = xml.rfind(b"</sheetData>")
     if cut < 0:  # an empty sheet is written as <sheetData/>
         xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
@@ -280,19 +278,44 @@ def _copy_sheet(
         out.write(tail)
 
 
-def splice_rows(skeleton: Path, target: Path, jobs: Iterable[SheetRows], styles: Styles) -> None:
-    """Copy the zip `skeleton` to `target`, appending each job's rows to its worksheet member."""
+def splice_rows(
+    skeleton: Path,
+    target: Path,
+    jobs: Iterable[SheetRows],
+    styles: Styles,
+    late: Mapping[bytes, Callable[[], bytes]] | None = None,
+) -> None:
+    """Copy the zip `skeleton` to `target`, appending each job's rows to its worksheet member.
+
+    `late`: placeholders whose value is known only after the rows are written (the checksum, computed
+    meanwhile on another core): the small members holding one are written last, the placeholder
+    replaced by `late[placeholder]()` (zip members may come in any order)."""
     by_member = {job.member.lstrip("/"): job for job in jobs}
+    late = dict(late or {})
+    deferred: list[tuple[zipfile.ZipInfo, bytes]] = []
     with (
         zipfile.ZipFile(skeleton) as src,
         zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as dst,
     ):
         for info in src.infolist():
-            name = info.filename
-            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-                _copy_sheet(src, dst, info, by_member.pop(name, None), styles)
+            data = src.read(info)
+            if info.filename not in by_member and any(key in data for key in late):
+                deferred.append((info, data))
                 continue
-            with src.open(info) as fin, dst.open(name, "w") as fout:
-                shutil.copyfileobj(fin, fout)
+            _copy_member(dst, info, data, by_member.pop(info.filename, None), styles)
+        for info, data in deferred:
+            for key, value in late.items():
+                data = data.replace(key, value())
+            _copy_member(dst, info, data, None, styles)
     if by_member:
         raise KeyError(f"worksheets not found in the skeleton: {sorted(by_member)}")
+
+
+def _copy_member(
+    dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, job: SheetRows | None, styles: Styles
+) -> None:
+    name = info.filename
+    if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+        _copy_sheet(dst, info, data, job, styles)
+    else:
+        dst.writestr(name, data)

@@ -17,7 +17,7 @@ from app.models import Village
 from app.models.enums import Level
 from app.services.context import Settings
 from app.services.errors import DomainError
-from app.services.report_data import ITEM_COLUMNS, Report, build_report, checksum
+from app.services.report_data import ITEM_COLUMNS, Digest, Report, build_report
 
 _UUID = [c.header for c in ITEM_COLUMNS].index("UUID")
 _MAX_LEVEL = [c.header for c in ITEM_COLUMNS].index("最高到达层级")
@@ -67,6 +67,6 @@ def build_reply(
         exporter_name=name,
         exporter_kind=kind,
         row_counts=tuple((t.name, len(t.rows)) for t in data),
-        checksum=checksum((t.name, t.headers, t.rows) for t in data),
+        digest=Digest(data),
     )
     return replace(report, meta=meta, ledgers=ledgers, history=history)

@@ -44,8 +44,10 @@ from app.models.enums import Action, ItemState, Level, Satisfaction
 from app.services.clocks import STATUS_LABELS
 from app.services.context import Settings
 from app.services.errors import DomainError
+from app.services.forked import Forked
 from app.services.queries import clock_rows, overdue_rows
 from app.services.statistics import LEVELS, Period, compute_statistics
+from app.store.plain import plain_rows
 
 FORMAT_VERSION = "1"
 BEIJING = timezone(timedelta(hours=8), "CST")
@@ -94,8 +96,12 @@ class Meta:
     exported_at: datetime  # Beijing time, naive, to the second
     app_version: str
     row_counts: tuple[tuple[str, int], ...]
-    checksum: str
+    digest: "Digest"
     places: tuple[tuple[str, str, str, str], ...] = ()  # (code, village, township, county)
+
+    @property
+    def checksum(self) -> str:
+        return self.digest.value()
 
 
 @dataclass(frozen=True)
@@ -164,6 +170,39 @@ def _canonical_object(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot checksum a {type(value).__name__}")
+
+
+class Digest:
+    """The checksum of a report's data tables, computed when first asked for (`value`).
+
+    `start()` begins computing it on a second core when the report is large (a forked child shares
+    the rows; `app.services.forked`), so the writer formats the workbook meanwhile and collects the
+    digest only for the `_meta` sheet at the end. Anything else just asks for `value()`."""
+
+    PARALLEL_FROM = 20_000  # rows; a village's few thousand take well under a second here
+
+    def __init__(self, tables: Sequence["Table"]) -> None:
+        self.tables = tuple(tables)
+        self.job: Forked | None = None
+        self.digest: str | None = None
+
+    def start(self) -> None:
+        big = sum(len(t.rows) for t in self.tables) >= self.PARALLEL_FROM
+        if self.digest is None and self.job is None and big:
+            self.job = Forked(_tables_checksum, self.tables)
+
+    def value(self) -> str:
+        if self.digest is None:
+            self.digest = self.job.result() if self.job is not None else _tables_checksum(self.tables)
+            self.job = None
+        return self.digest
+
+    def __repr__(self) -> str:
+        return f"Digest({self.digest or '…'})"
+
+
+def _tables_checksum(tables: Sequence["Table"]) -> str:
+    return checksum((t.name, t.headers, t.rows) for t in tables)
 
 
 def _empty_strings_as_null(text: str) -> str:
@@ -496,7 +535,7 @@ def _item_rows(
         )
     sat, state, level = _Labels(Satisfaction), _Labels(ItemState), _Labels(Level)
     out: dict[int, list[tuple[Any, ...]]] = {}
-    for r in session.exec(stmt.order_by(Item.serial)).all():
+    for r in plain_rows(session, stmt.order_by(Item.serial)):
         (ledger_id, serial, item_id, village_name, village_code, ledger_name, category, year, seq) = r[:9]
         (p_name, p_id, p_gender, p_id_number, p_phone, p_group, p_address) = r[9:16]
         (source, source_detail, received_on, registered_at, registered_by, request, decision) = r[16:23]
@@ -605,9 +644,9 @@ def _history_rows(
             _text(note),
             _text(changes if changes not in ("{}", "") else ""),
         )
-        for item_id, serial, seq, on, at, actor, act, from_state, to_state, note, changes in session.exec(
-            stmt.order_by(col(Item.serial), col(ItemEvent.seq))
-        ).all()
+        for item_id, serial, seq, on, at, actor, act, from_state, to_state, note, changes in plain_rows(
+            session, stmt.order_by(col(Item.serial), col(ItemEvent.seq))
+        )
     )
 
 
@@ -760,7 +799,7 @@ def build_report(
         exported_at=_beijing(now or datetime.now(UTC)) or datetime.min,
         app_version=app_version(),
         row_counts=tuple((t.name, len(t.rows)) for t in data),
-        checksum=checksum((t.name, t.headers, t.rows) for t in data),
+        digest=Digest(data),
     )
     return Report(
         meta=meta,

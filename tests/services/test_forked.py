@@ -1,0 +1,119 @@
+"""A computation on a second core (`app.services.forked`) and the report checksum computed that way
+while the workbook is written: the same answer as computing here, whatever happens to the child."""
+
+import os
+import signal
+import time
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from app.exports.workbook import CHECKSUM_PENDING, write_report_workbook
+from app.exports.workbook_reader import read_workbook
+from app.services import forked
+from app.services.context import load_settings
+from app.services.demo import build_demo
+from app.services.forked import Forked
+from app.services.report_data import Digest, _tables_checksum, build_report, checksum
+from app.store.database import open_database
+from app.store.uow import UnitOfWork
+
+TODAY = date(2026, 11, 22)
+
+
+def slow_square(n: int, pause: float = 0.0) -> tuple[int, int]:
+    time.sleep(pause)
+    return n * n, os.getpid()
+
+
+def fails(message: str) -> None:
+    raise ValueError(message)
+
+
+@pytest.fixture
+def fork_on(monkeypatch):
+    """The tests run with Qt loaded (pytest-qt), where forking is refused; allow it here."""
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this system")
+    monkeypatch.setattr(forked, "fork_allowed", lambda: True)
+
+
+def test_a_forked_child_computes_and_the_parent_collects(fork_on):
+    job = Forked(slow_square, 12)
+    assert job.forked
+    value, pid = job.result()
+    assert value == 144 and pid != os.getpid()
+    assert job.result() == (144, pid)  # asked again: the same answer, no second child
+
+
+def test_a_killed_child_is_replaced_by_computing_here(fork_on):
+    job = Forked(slow_square, 7, 30.0)
+    assert job.pid is not None
+    os.kill(job.pid, signal.SIGKILL)
+    started = time.monotonic()
+    job.args = (7, 0.0)  # computing here: without the long pause the child was given
+    value, pid = job.result()
+    assert value == 49 and pid == os.getpid()
+    assert time.monotonic() - started < 10
+
+
+def test_an_error_in_the_child_is_raised_here(fork_on):
+    job = Forked(fails, "坏了")
+    with pytest.raises(ValueError, match="坏了"):
+        job.result()
+
+
+def test_without_fork_the_work_is_done_on_first_use(monkeypatch):
+    monkeypatch.setattr(forked, "fork_allowed", lambda: False)
+    job = Forked(slow_square, 3)
+    assert not job.forked
+    assert job.result() == (9, os.getpid())
+
+
+@pytest.fixture(scope="module")
+def demo_report_db(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("forked")
+    (folder / "userdata").mkdir()
+    engine = open_database(folder / "demo.db")
+    build_demo(
+        engine=engine,
+        config=load_settings(folder / "userdata").ledgers,
+        villages=2,
+        items=40,
+        seed=5,
+        today=TODAY,
+        template_villages=1,
+    )
+    engine.dispose()
+    return folder / "demo.db", folder / "userdata"
+
+
+def test_the_checksum_is_computed_on_a_second_core(fork_on, monkeypatch, demo_report_db, tmp_path):
+    db, userdata = demo_report_db
+    settings = load_settings(userdata)
+    monkeypatch.setattr(Digest, "PARALLEL_FROM", 1)  # the demo is small: fork anyway
+    engine = open_database(db)
+    with UnitOfWork(engine) as uow:
+        report = build_report(uow.session, settings=settings, month=None, village_ids=None, today=TODAY)
+    engine.dispose()
+    started: list[Forked] = []
+    original = Digest.start
+
+    def start(self: Digest) -> None:
+        original(self)
+        started.append(self.job)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Digest, "start", start)
+    out = tmp_path / "county.xlsx"
+    write_report_workbook(report, out)
+    assert started and started[0] is not None and started[0].forked
+
+    raw = read_workbook(out)
+    assert raw.meta["checksum_sha256"] == _tables_checksum(report.data_tables)
+    names = [t.name for t in report.data_tables]
+    read_back = checksum((n, raw.sheets[n].header, raw.sheets[n].rows) for n in names)
+    assert read_back == raw.meta["checksum_sha256"]
+    with zipfile.ZipFile(out) as zf:
+        assert not any(CHECKSUM_PENDING in zf.read(name) for name in zf.namelist())
