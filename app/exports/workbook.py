@@ -21,8 +21,10 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable
 from copy import copy
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,15 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from app.exports.xlsx_stream import SheetRows, register_styles, splice_rows
+from app.exports.xlsx_stream import (
+    JsonDigest,
+    SheetRows,
+    Styles,
+    deflate_member,
+    register_styles,
+    splice_rows,
+)
+from app.services import forked
 from app.services.report_data import (
     CODE,
     DATE,
@@ -44,14 +54,17 @@ from app.services.report_data import (
     RATIO,
     Report,
     Table,
+    checksum_table_head,
+    checksum_token,
 )
 
 __all__ = ["write_report_workbook"]
 
 Progress = Callable[[int, int], None]
-# Written in _meta while the digest is still being computed (on another core, see
-# report_data.Digest); splice_rows writes the member holding it last, with the digest in its place.
+# Written in _meta before the data checksum is known: the rows are hashed while they are formatted
+# (report_data.checksum_token), and splice_rows writes the member holding it last, digest in place.
 CHECKSUM_PENDING = b"taizhang-checksum-pending-0f6c1e"
+SECOND_CORE_ROWS = 50_000
 
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -248,7 +261,6 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
 
     if progress is not None:
         progress(0, total)
-    report.meta.digest.start()  # a large report's checksum: on a second core while we write
     wb = Workbook(write_only=True)
     _write_summary(wb, report)
     sheets = [(_write_table(wb, table), table) for table in report.data_tables]
@@ -266,21 +278,58 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
     os.close(fd)
     tmp = Path(tmp_name)
     skeleton = tmp.with_suffix(".skeleton")
+    part = tmp.with_suffix(".part")
     try:
         wb.save(skeleton)  # openpyxl numbers the worksheet parts while saving (ws.path)
         jobs = [
-            SheetRows(ws.path, table.rows, [c.kind for c in table.columns], FIRST_ROW, tick)
+            SheetRows(
+                ws.path,
+                table.rows,
+                [c.kind for c in table.columns],
+                FIRST_ROW,
+                tick,
+                json_head=checksum_table_head(table.name, table.headers),
+                token=checksum_token,
+            )
             for ws, table in sheets
         ]
-        splice_rows(skeleton, tmp, jobs, styles, {CHECKSUM_PENDING: lambda: report.meta.checksum.encode()})
+        jobs = _largest_on_second_core(jobs, skeleton, styles, part)
+        rows_digest = JsonDigest()
+
+        def data_checksum() -> bytes:
+            # hashed while written, when the sheets went into the zip in the tables' order (they do:
+            # openpyxl numbers them as created); else the checksum the long way
+            if rows_digest.tables == [j.member.lstrip("/") for j in jobs]:
+                return rows_digest.hexdigest().encode()
+            return report.meta.checksum.encode()
+
+        splice_rows(skeleton, tmp, jobs, styles, {CHECKSUM_PENDING: data_checksum}, rows_digest)
         digest = _sha256(tmp)
         os.replace(tmp, out)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        skeleton.unlink(missing_ok=True)
+        for leftover in (skeleton, part, part.with_suffix(part.suffix + ".json")):
+            leftover.unlink(missing_ok=True)
     return digest
+
+
+def _largest_on_second_core(
+    jobs: list[SheetRows], skeleton: Path, styles: Styles, part: Path
+) -> list[SheetRows]:
+    """A county's largest sheet (历史, half a million rows) is formatted and compressed by a forked
+    child into `part` while this process writes the others; the zip then takes it as it is. Only
+    where forking is allowed (`forked.fork_allowed`) and the sheet is large."""
+    if not jobs or not forked.fork_allowed():
+        return jobs
+    big = max(jobs, key=lambda j: len(j.rows))
+    if len(big.rows) < SECOND_CORE_ROWS:
+        return jobs
+    with zipfile.ZipFile(skeleton) as zf:
+        xml = zf.read(big.member.lstrip("/"))
+    job = forked.Forked(deflate_member, xml, replace(big, tick=None), styles, part)
+    return [replace(j, deflated=job.result) if j is big else j for j in jobs]
 
 
 def _sha256(path: Path) -> str:

@@ -12,12 +12,16 @@ numbers (1900 date system, exactly openpyxl's `to_excel`). Style ids come from t
 registered cell styles), so formats, borders and quote prefixes are exactly openpyxl's.
 """
 
+import hashlib
+import os
 import queue
 import re
 import threading
+import time
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -25,7 +29,18 @@ from typing import IO, Any
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-__all__ = ["SheetRows", "StyleOf", "Styles", "register_styles", "splice_rows", "style_key"]
+from app.services.report_data import CHECKSUM_TABLE_TAIL
+
+__all__ = [
+    "Deflated",
+    "SheetRows",
+    "StyleOf",
+    "Styles",
+    "deflate_member",
+    "register_styles",
+    "splice_rows",
+    "style_key",
+]
 
 # (value, column kind) → style id (an index into styles.xml cellXfs)
 StyleOf = Callable[[Any, str], int]
@@ -50,6 +65,45 @@ class SheetRows:
     kinds: Sequence[str]
     first_row: int
     tick: Callable[[int], None] | None = None
+    # The whole member already compressed (by `deflate_member`, in another process): waits for it.
+    deflated: "Callable[[], Deflated] | None" = None
+    # Hash the rows as they are formatted: the table's JSON head (the rows and CHECKSUM_TABLE_TAIL
+    # follow) and the function giving one value's JSON (report_data.checksum_table_head/_token).
+    json_head: str | None = None
+    token: Callable[[Any], str] | None = None
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A worksheet member compressed as raw deflate into `path`, with the zip's CRC and sizes."""
+
+    path: str
+    crc: int
+    size: int
+    last_row: int
+    json_path: str | None = None  # the table's JSON for the digest, when the job has a json_head
+
+
+class JsonDigest:
+    """sha256 over `[table,table,…]`, each table's JSON fed while its rows are formatted, in the
+    order the sheets are written (`tables` lists the members fed, for the caller to check)."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.sha256(b"[")
+        self.tables: list[str] = []
+
+    def begin(self, member: str) -> None:
+        if self.tables:
+            self.hash.update(b",")
+        self.tables.append(member)
+
+    def update(self, data: bytes) -> None:
+        self.hash.update(data)
+
+    def hexdigest(self) -> str:
+        done = self.hash.copy()
+        done.update(b"]")
+        return done.hexdigest()
 
 
 def _serial(value: date) -> int | float:
@@ -128,6 +182,7 @@ class _RowWriter:
         self.kinds = list(kinds)
         self.prefixes = [f'<c r="{get_column_letter(i + 1)}' for i in range(len(kinds))]
         self.caches: list[dict[Any, str]] = [{} for _ in kinds]
+        self.json_caches: list[dict[Any, tuple[str, str]]] = [{} for _ in kinds]
         self.styles = styles
 
     def rest(self, value: Any, kind: str) -> str:
@@ -157,11 +212,35 @@ class _RowWriter:
             rest = cache.get(v)
             if rest is None:
                 rest = self.rest(v, kind)
-                if len(cache) < limit:
-                    cache[v] = rest
+                if len(cache) >= limit:  # rows come sorted: recent values are the ones that repeat
+                    cache.clear()
+                cache[v] = rest
             append(prefix + rs + rest)
         append("</row>")
         return "".join(parts)
+
+    def row_json(self, values: Sequence[Any], r: int, token: Callable[[Any], str]) -> tuple[str, str]:
+        """The row's XML and its JSON for the digest (`token` per value, cached with the cell)."""
+        rs = str(r)
+        parts = [f'<row r="{rs}">']
+        tokens = []
+        append, add = parts.append, tokens.append
+        limit = self.CACHE_LIMIT
+        for prefix, cache, kind, v in zip(self.prefixes, self.json_caches, self.kinds, values, strict=True):
+            if v.__class__ in _NUMBERS:
+                append(prefix + rs + self.rest(v, kind))
+                add(token(v))
+                continue
+            entry = cache.get(v)
+            if entry is None:
+                entry = (self.rest(v, kind), token(v))
+                if len(cache) >= limit:
+                    cache.clear()
+                cache[v] = entry
+            append(prefix + rs + entry[0])
+            add(entry[1])
+        append("</row>")
+        return "".join(parts), "[" + ",".join(tokens) + "]"
 
 
 class _Compressing:
@@ -197,32 +276,51 @@ class _Compressing:
             raise self.error
 
 
-def _write_rows(out: IO[bytes], job: SheetRows, styles: Styles) -> int:
+def _write_rows(out: IO[bytes], job: SheetRows, styles: Styles, digest: Any = None) -> int:
     """Write the rows (compressed in a second thread); return the last row number written
-    (first_row - 1 when none)."""
+    (first_row - 1 when none). The rows' JSON goes to `digest.update` when the job has a json_head."""
     pipe = _Compressing(out)
     try:
-        return _format_rows(pipe, job, styles)
+        return _format_rows(pipe, job, styles, digest)
     finally:
         pipe.close()
 
 
-def _format_rows(out: "_Compressing", job: SheetRows, styles: Styles) -> int:
+def _format_rows(out: Any, job: SheetRows, styles: Styles, digest: Any = None) -> int:
     writer = _RowWriter(job.kinds, styles)
+    hashing = digest is not None and job.json_head is not None and job.token is not None
+    token = job.token
+    if hashing:
+        digest.update(job.json_head.encode("utf-8"))  # type: ignore[union-attr]
     r = job.first_row - 1
     chunk: list[str] = []
+    json_chunk: list[str] = []
+    sep = ""
     for values in job.rows:
         r += 1
-        chunk.append(writer.row(values, r))
+        if hashing:
+            xml, js = writer.row_json(values, r, token)  # type: ignore[arg-type]
+            chunk.append(xml)
+            json_chunk.append(js)
+        else:
+            chunk.append(writer.row(values, r))
         if len(chunk) >= CHUNK_ROWS:
             out.write("".join(chunk).encode("utf-8"))
             chunk.clear()
+            if hashing:
+                digest.update((sep + ",".join(json_chunk)).encode("utf-8"))
+                json_chunk.clear()
+                sep = ","
             if job.tick is not None:
                 job.tick(CHUNK_ROWS)
     if chunk:
         out.write("".join(chunk).encode("utf-8"))
+        if hashing:
+            digest.update((sep + ",".join(json_chunk)).encode("utf-8"))
         if job.tick is not None:
             job.tick(len(chunk))
+    if hashing:
+        digest.update(CHECKSUM_TABLE_TAIL.encode("utf-8"))
     return r
 
 
@@ -256,26 +354,123 @@ def _insert_dimension(head: bytes, dim: bytes) -> bytes:
     return head[:at] + dim + head[at:]
 
 
-def _copy_sheet(
-    dst: zipfile.ZipFile, info: zipfile.ZipInfo, xml: bytes, job: SheetRows | None, styles: Styles
-) -> None:
+def _sheet_parts(xml: bytes, job: SheetRows | None) -> tuple[bytes, bytes]:
+    """The member's bytes before the appended rows (with its `<dimension>`) and after them."""
     cut = xml.rfind(b"</sheetData>")
     if cut < 0:  # an empty sheet is written as <sheetData/>
         xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
         xml = xml.replace(b"<sheetData />", b"<sheetData></sheetData>", 1)
         cut = xml.rfind(b"</sheetData>")
     head, tail = xml[:cut], xml[cut:]
+    if job is None:
+        return _insert_dimension(head, _dimension(head, 0, 0)), tail
+    # The dimension goes before the rows, so it is computed from the row count up front.
+    last = job.first_row - 1 + len(job.rows)
+    return _insert_dimension(head, _dimension(head, last, len(job.kinds))), tail
+
+
+def _copy_sheet(
+    dst: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    xml: bytes,
+    job: SheetRows | None,
+    styles: Styles,
+    digest: JsonDigest | None,
+) -> None:
+    if job is not None and digest is not None and job.json_head is not None:
+        digest.begin(info.filename)
+    if job is not None and job.deflated is not None:
+        _copy_deflated(dst, info.filename, job, digest)
+        return
+    head, tail = _sheet_parts(xml, job)
     with dst.open(info.filename, "w", force_zip64=True) as out:
-        if job is None:
-            out.write(_insert_dimension(head, _dimension(head, 0, 0)) + tail)
-            return
-        # The dimension goes before the rows, so it is computed from the row count up front.
-        last = job.first_row - 1 + len(job.rows)
-        out.write(_insert_dimension(head, _dimension(head, last, len(job.kinds))))
-        written = _write_rows(out, job, styles)
-        if written != last:
-            raise RuntimeError("row count changed while writing")
+        out.write(head)
+        if job is not None:
+            written = _write_rows(out, job, styles, digest)
+            if written != job.first_row - 1 + len(job.rows):
+                raise RuntimeError("row count changed while writing")
         out.write(tail)
+
+
+class _Verbatim:
+    """A "compressor" that passes already-deflated bytes through unchanged."""
+
+    @staticmethod
+    def compress(data: bytes) -> bytes:
+        return data
+
+    @staticmethod
+    def flush() -> bytes:
+        return b""
+
+
+def deflate_member(xml: bytes, job: SheetRows, styles: Styles, target: Path) -> Deflated:
+    """The worksheet member `xml` with the job's rows appended, compressed exactly as the zip writer
+    would (raw deflate, COMPRESS_LEVEL) into the file `target`; run in another process, so a county's
+    history sheet is formatted on a second core while this one writes the others."""
+    head, tail = _sheet_parts(xml, job)
+    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
+    crc = size = 0
+    json_path = target.with_suffix(target.suffix + ".json") if job.json_head is not None else None
+    with open(target, "wb") as fh, open(json_path or os.devnull, "wb") as json_out:
+
+        class Sink:
+            @staticmethod
+            def write(data: bytes) -> None:
+                nonlocal crc, size
+                crc, size = zlib.crc32(data, crc), size + len(data)
+                fh.write(compressor.compress(data))
+
+        Sink.write(head)
+        digest = json_out if json_path is not None else None
+        last = _format_rows(Sink(), replace(job, tick=None, deflated=None), styles, _FileSink(digest))
+        Sink.write(tail)
+        fh.write(compressor.flush())
+    return Deflated(str(target), crc, size, last, str(json_path) if json_path else None)
+
+
+class _FileSink:
+    """`update(bytes)` into a file (the digest's input, hashed later in the writing process)."""
+
+    def __init__(self, fh: IO[bytes] | None) -> None:
+        self.fh = fh
+
+    def update(self, data: bytes) -> None:
+        if self.fh is not None:
+            self.fh.write(data)
+
+
+def _copy_deflated(dst: zipfile.ZipFile, name: str, job: SheetRows, digest: JsonDigest | None) -> None:
+    """Put a member compressed elsewhere into the zip as it is (its CRC and size set by hand), and its
+    rows' JSON into the digest."""
+    assert job.deflated is not None
+    done = job.deflated()
+    if done.last_row != job.first_row - 1 + len(job.rows):
+        raise RuntimeError("row count changed while writing")
+    if digest is not None and job.json_head is not None:
+        if done.json_path is None:
+            raise RuntimeError("the rows' JSON is missing")
+        with open(done.json_path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                digest.update(block)
+    info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with dst.open(info, "w", force_zip64=True) as out, open(done.path, "rb") as fh:
+        # zipfile has no public way to add compressed bytes: its writer's compressor is swapped for
+        # a pass-through and the CRC and size set before it closes (a Python whose writer differs
+        # gets the bytes inflated and compressed again: slower, the same file)
+        verbatim = all(hasattr(out, a) for a in ("_compressor", "_crc", "_file_size"))
+        inflate = zlib.decompressobj(-15)
+        if verbatim:
+            out._compressor = _Verbatim()  # type: ignore[attr-defined]
+        while block := fh.read(1 << 20):
+            out.write(block if verbatim else inflate.decompress(block))
+        if verbatim:
+            out._crc, out._file_size = done.crc, done.size  # type: ignore[attr-defined]
+        else:
+            out.write(inflate.flush())
+    if job.tick is not None:
+        job.tick(len(job.rows))
 
 
 def splice_rows(
@@ -284,6 +479,7 @@ def splice_rows(
     jobs: Iterable[SheetRows],
     styles: Styles,
     late: Mapping[bytes, Callable[[], bytes]] | None = None,
+    digest: JsonDigest | None = None,
 ) -> None:
     """Copy the zip `skeleton` to `target`, appending each job's rows to its worksheet member.
 
@@ -302,20 +498,25 @@ def splice_rows(
             if info.filename not in by_member and any(key in data for key in late):
                 deferred.append((info, data))
                 continue
-            _copy_member(dst, info, data, by_member.pop(info.filename, None), styles)
+            _copy_member(dst, info, data, by_member.pop(info.filename, None), styles, digest)
         for info, data in deferred:
             for key, value in late.items():
                 data = data.replace(key, value())
-            _copy_member(dst, info, data, None, styles)
+            _copy_member(dst, info, data, None, styles, None)
     if by_member:
         raise KeyError(f"worksheets not found in the skeleton: {sorted(by_member)}")
 
 
 def _copy_member(
-    dst: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes, job: SheetRows | None, styles: Styles
+    dst: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    data: bytes,
+    job: SheetRows | None,
+    styles: Styles,
+    digest: JsonDigest | None,
 ) -> None:
     name = info.filename
     if name.startswith("xl/worksheets/") and name.endswith(".xml"):
-        _copy_sheet(dst, info, data, job, styles)
+        _copy_sheet(dst, info, data, job, styles, digest)
     else:
         dst.writestr(name, data)

@@ -33,6 +33,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import metadata
+from json.encoder import encode_basestring as _json_string  # type: ignore[attr-defined]
 from typing import Any
 
 from sqlalchemy import String, or_, type_coerce
@@ -44,7 +45,6 @@ from app.models.enums import Action, ItemState, Level, Satisfaction
 from app.services.clocks import STATUS_LABELS
 from app.services.context import Settings
 from app.services.errors import DomainError
-from app.services.forked import Forked
 from app.services.queries import clock_rows, overdue_rows
 from app.services.statistics import LEVELS, Period, compute_statistics
 from app.store.plain import plain_rows
@@ -173,36 +173,45 @@ def _canonical_object(value: Any) -> Any:
 
 
 class Digest:
-    """The checksum of a report's data tables, computed when first asked for (`value`).
-
-    `start()` begins computing it on a second core when the report is large (a forked child shares
-    the rows; `app.services.forked`), so the writer formats the workbook meanwhile and collects the
-    digest only for the `_meta` sheet at the end. Anything else just asks for `value()`."""
-
-    PARALLEL_FROM = 20_000  # rows; a village's few thousand take well under a second here
+    """The checksum of a report's data tables, computed when first asked for (`value`): a writer
+    that hashes while it formats (`checksum_token`) never needs to ask."""
 
     def __init__(self, tables: Sequence["Table"]) -> None:
         self.tables = tuple(tables)
-        self.job: Forked | None = None
         self.digest: str | None = None
-
-    def start(self) -> None:
-        big = sum(len(t.rows) for t in self.tables) >= self.PARALLEL_FROM
-        if self.digest is None and self.job is None and big:
-            self.job = Forked(_tables_checksum, self.tables)
 
     def value(self) -> str:
         if self.digest is None:
-            self.digest = self.job.result() if self.job is not None else _tables_checksum(self.tables)
-            self.job = None
+            self.digest = checksum((t.name, t.headers, t.rows) for t in self.tables)
         return self.digest
 
     def __repr__(self) -> str:
         return f"Digest({self.digest or '…'})"
 
 
-def _tables_checksum(tables: Sequence["Table"]) -> str:
-    return checksum((t.name, t.headers, t.rows) for t in tables)
+def checksum_token(value: Any) -> str:
+    """One value's JSON exactly as `checksum` writes it, for a writer that hashes each row while it
+    formats it: a table is `checksum_table_head(name, headers)`, its rows' `[token,…]` joined by
+    commas, then `CHECKSUM_TABLE_TAIL`; the document is `[` + the tables joined by commas + `]`
+    (equal to `checksum`, tested on generated tables)."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _json_string(value) if value else "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return json.dumps(value)
+    return _json_string(_canonical_object(value))
+
+
+def checksum_table_head(name: str, headers: Sequence[str]) -> str:
+    return f"[{checksum_token(name)},[{','.join(checksum_token(h) for h in headers)}],["
+
+
+CHECKSUM_TABLE_TAIL = "]]"
 
 
 def _empty_strings_as_null(text: str) -> str:

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from app.exports import workbook
 from app.exports.workbook import CHECKSUM_PENDING, write_report_workbook
 from app.exports.workbook_reader import read_workbook
 from app.services import forked
 from app.services.context import load_settings
 from app.services.demo import build_demo
 from app.services.forked import Forked
-from app.services.report_data import Digest, _tables_checksum, build_report, checksum
+from app.services.report_data import build_report, checksum
 from app.store.database import open_database
 from app.store.uow import UnitOfWork
 
@@ -90,30 +91,35 @@ def demo_report_db(tmp_path_factory) -> tuple[Path, Path]:
     return folder / "demo.db", folder / "userdata"
 
 
-def test_the_checksum_is_computed_on_a_second_core(fork_on, monkeypatch, demo_report_db, tmp_path):
+def test_the_largest_sheet_is_written_on_a_second_core(fork_on, monkeypatch, demo_report_db, tmp_path):
+    """The 历史 sheet formatted, compressed and hashed by a forked child, the rest here: the file
+    reads back whole (zip CRCs checked), every cell as the report holds it, the checksum right."""
     db, userdata = demo_report_db
     settings = load_settings(userdata)
-    monkeypatch.setattr(Digest, "PARALLEL_FROM", 1)  # the demo is small: fork anyway
+    monkeypatch.setattr(workbook, "SECOND_CORE_ROWS", 1)  # the demo is small: fork anyway
     engine = open_database(db)
     with UnitOfWork(engine) as uow:
         report = build_report(uow.session, settings=settings, month=None, village_ids=None, today=TODAY)
     engine.dispose()
-    started: list[Forked] = []
-    original = Digest.start
+    jobs: list[Forked] = []
 
-    def start(self: Digest) -> None:
-        original(self)
-        started.append(self.job)  # type: ignore[arg-type]
+    class Recording(Forked):
+        def __init__(self, *args):
+            super().__init__(*args)
+            jobs.append(self)
 
-    monkeypatch.setattr(Digest, "start", start)
+    monkeypatch.setattr(forked, "Forked", Recording)
     out = tmp_path / "county.xlsx"
     write_report_workbook(report, out)
-    assert started and started[0] is not None and started[0].forked
+    assert len(jobs) == 1 and jobs[0].forked and jobs[0].done
 
-    raw = read_workbook(out)
-    assert raw.meta["checksum_sha256"] == _tables_checksum(report.data_tables)
-    names = [t.name for t in report.data_tables]
-    read_back = checksum((n, raw.sheets[n].header, raw.sheets[n].rows) for n in names)
-    assert read_back == raw.meta["checksum_sha256"]
     with zipfile.ZipFile(out) as zf:
+        assert zf.testzip() is None  # every member's CRC
         assert not any(CHECKSUM_PENDING in zf.read(name) for name in zf.namelist())
+    raw = read_workbook(out)
+    names = [t.name for t in report.data_tables]
+    for table in report.data_tables:
+        assert len(raw.sheets[table.name].rows) == len(table.rows), table.name
+    assert raw.sheets["历史"].rows[-1][0] == report.history.rows[-1][0]
+    read_back = checksum((n, raw.sheets[n].header, raw.sheets[n].rows) for n in names)
+    assert raw.meta["checksum_sha256"] == read_back == report.meta.checksum
