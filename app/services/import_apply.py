@@ -26,7 +26,7 @@ action, from and to state), so the result does not depend on the order files are
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert
@@ -95,6 +95,9 @@ WORKFLOW_FIELDS = (
     "version",
 )
 IDENTITY_FIELDS = ("serial", "year", "seq")
+# what a plan's event carries for its ItemEvent row (its other keys start with "_")
+EVENT_FIELDS = ("item_id", "seq", "on", "at", "actor", "action", "from_state", "to_state", "note", "changes")
+CONFIRM = Action.CONFIRM.value
 FIELD_LABELS = {
     "category": "分类",
     "person_id": "诉求人",
@@ -387,7 +390,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
         summary.updated += 1
     session.flush()  # cadres and ledgers first, then people: items refer to them
     if new_people:
-        session.execute(insert(Person.__table__), new_people)  # type: ignore[attr-defined]
+        insert_rows(session, Person.__table__, new_people)  # type: ignore[attr-defined]
 
     # New items and their whole history go in as rows (Core): building ORM objects costs ~1 ms each,
     # and a township imports tens of thousands. Their chains are linked here; events appended to
@@ -403,7 +406,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
         for e in sorted(events, key=lambda x: x["seq"]):
             if (item_id, e["seq"]) in local_events:
                 continue
-            values = {k: v for k, v in e.items() if not k.startswith("_")}
+            values = {k: e[k] for k in EVENT_FIELDS}
             if item_id in added:
                 if "_hash" in e:  # linked in validation (a whole history from 序号 1)
                     values["prev_hash"], values["hash"] = e["_prev_hash"], e["_hash"]
@@ -417,17 +420,18 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
     for row in new_items:
         row["history_head"] = heads.get(row["id"], NO_HISTORY)
     if new_items:
-        session.execute(insert(Item.__table__), new_items)  # type: ignore[attr-defined]
+        insert_rows(session, Item.__table__, new_items)  # type: ignore[attr-defined]
     if fresh_rows:
-        session.execute(insert(ItemEvent.__table__), fresh_rows)  # type: ignore[attr-defined]
-    ratings = [r for r in map(_rating_of_row, fresh_rows) if r is not None]
+        insert_rows(session, ItemEvent.__table__, fresh_rows)  # type: ignore[attr-defined]
+    confirmed = (row for row in fresh_rows if row["action"] == CONFIRM)
+    ratings = [r for r in map(_rating_of_row, confirmed) if r is not None]
     for event in appended:
         session.add(event)
         rating = _rating_of_row(event.model_dump())
         if rating is not None:
             ratings.append(rating)
     if ratings:  # ratings travel inside their 签字确认 events
-        session.execute(insert(SatisfactionRating.__table__), ratings)  # type: ignore[attr-defined]
+        insert_rows(session, SatisfactionRating.__table__, ratings)  # type: ignore[attr-defined]
     summary.events_added = len(fresh_rows) + len(appended)
     session.flush()
 
@@ -450,6 +454,35 @@ def _same(a: Any, b: Any) -> bool:
 def _short(value: Any) -> str:
     text = "（空）" if value in (None, "") else str(value)
     return text if len(text) <= 30 else text[:29] + "…"
+
+
+def insert_rows(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """`session.execute(insert(table), rows)` without Core's work per row and value: the statement
+    Core compiles for these columns, each column's values through that column's own bind processor
+    (dates, UTC times, booleans; a column of dates once per distinct date), one executemany. Rows
+    must share one set of keys covering every column with a default, else this is Core's insert
+    (tests/services/test_import_speed.py compares the stored rows)."""
+    if not rows:
+        return
+    conn = session.connection()
+    names = list(rows[0])
+    keys = rows[0].keys()
+    compiled = insert(table).compile(dialect=conn.dialect, column_keys=names)
+    order = compiled.positiontup
+    if order is None or sorted(order) != sorted(names) or any(r.keys() != keys for r in rows):
+        session.execute(insert(table), rows)
+        return
+    columns = []
+    for name in order:
+        values = [r[name] for r in rows]
+        process = table.c[name].type._cached_bind_processor(conn.dialect)
+        if process is not None and all(v.__class__ is date for v in values):
+            done = {v: process(v) for v in set(values)}  # dates repeat (an item's events share a few)
+            values = [done[v] for v in values]
+        elif process is not None:
+            values = [process(v) for v in values]
+        columns.append(values)
+    conn.exec_driver_sql(str(compiled), list(zip(*columns, strict=True)))
 
 
 def _chunks(values: list[str], size: int = 500) -> list[list[str]]:

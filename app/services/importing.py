@@ -12,18 +12,23 @@ Applying a plan (history merge, field ownership, conflicts) is `app.services.imp
 Note: `ImportError` shadows the Python builtin inside this module only; import it by name.
 """
 
+import hashlib
 import re
 import uuid as uuidlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring
 from typing import Any
 
 from app.models.enums import Action, ItemState, Level, Satisfaction
-from app.services.chain import chain_rows
+from app.models.item import NO_HISTORY
+from app.services.chain import FORMAT as CHAIN_FORMAT
+from app.services.chain import content_of_row, event_hash
 from app.services.errors import DomainError
 from app.services.report_data import (
     BEIJING,
+    CODE,
     DATE,
     DATETIME,
     ESCALATED_COLUMNS,
@@ -32,6 +37,7 @@ from app.services.report_data import (
     INT,
     ITEM_COLUMNS,
     OVERDUE_COLUMNS,
+    TEXT,
     Column,
     checksum,
 )
@@ -142,6 +148,18 @@ def column_letter(index: int) -> str:
     return out
 
 
+# (index, column, the type its values have as they stand, required) per column of a sheet: what
+# `_Checker.values` walks; str for text columns, int for integer ones, None for the others
+_Spec = tuple[tuple[int, Column, type | None, bool], ...]
+
+
+def _spec(columns: Sequence[Column], required: set[str]) -> _Spec:
+    def plain(c: Column) -> type | None:
+        return str if c.kind in (TEXT, CODE) else int if c.kind == INT else None
+
+    return tuple((i, c, plain(c), c.header in required) for i, c in enumerate(columns))
+
+
 class _Checker:
     def __init__(self, file_name: str) -> None:
         self.file = file_name
@@ -183,6 +201,21 @@ class _Checker:
             return None
         return value
 
+    def values(self, sheet: str, row_no: int, row: list[Any], spec: "_Spec") -> list[Any]:
+        """Every column's value as `cell` gives it; the commonest cells (empty, a non-empty text in a
+        text column, an int in an integer column) are taken without the call."""
+        out: list[Any] = []
+        n = len(row)
+        for i, column, plain, required in spec:
+            value = row[i] if i < n else None
+            if value is None:
+                out.append(self.cell(sheet, row_no, i, column, value, True) if required else None)
+            elif value.__class__ is plain and (value or plain is int):
+                out.append(value)
+            else:
+                out.append(self.cell(sheet, row_no, i, column, value, required))
+        return out
+
     def label(self, sheet: str, row_no: int, index: int, header: str, value: Any, table: dict) -> Any:
         if value is None:
             return None
@@ -193,9 +226,16 @@ class _Checker:
         return table[value]
 
 
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def _is_uuid(text: Any) -> bool:
+    """What uuid.UUID accepts (the canonical form by a compiled regex; anything else by uuid.UUID,
+    which also takes braces, "urn:uuid:", hyphens anywhere…)."""
     if not isinstance(text, str):
         return False
+    if _CANONICAL_UUID.fullmatch(text):
+        return True
     try:
         uuidlib.UUID(text)
     except ValueError:
@@ -295,11 +335,8 @@ def _check_meta(ck: _Checker, raw: RawWorkbook) -> list[str] | None:
 
 def _item_row(ck: _Checker, sheet: str, row_no: int, row: list[Any]) -> dict[str, Any] | None:
     n_errors = len(ck.errors)
-    v: dict[str, Any] = {}
-    for i, c in enumerate(ITEM_COLUMNS):
-        raw_value = row[i] if i < len(row) else None
-        v[c.header] = ck.cell(sheet, row_no, i, c, raw_value, c.header in ITEM_REQUIRED)
-    idx = {c.header: i for i, c in enumerate(ITEM_COLUMNS)}
+    v = dict(zip(_ITEM_HEADERS, ck.values(sheet, row_no, row, _ITEM_SPEC), strict=True))
+    idx = _ITEM_INDEX
 
     def lab(h: str, table: dict) -> Any:
         return ck.label(sheet, row_no, idx[h], h, v[h], table)
@@ -320,7 +357,7 @@ def _item_row(ck: _Checker, sheet: str, row_no: int, row: list[Any]) -> dict[str
     if v["版本"] is not None and v["版本"] < 1:
         ck.add(sheet, row_no, idx["版本"], "版本", "版本应为正整数")
     month = v["晒账月份"]
-    if month is not None and not re.match(r"^\d{4}-\d{2}$", month):
+    if month is not None and not _MONTH.match(month):
         ck.add(sheet, row_no, idx["晒账月份"], "晒账月份", f"晒账月份应为YYYY-MM，实际为“{month}”")
     if len(ck.errors) > n_errors:
         return None
@@ -381,37 +418,42 @@ def _item_row(ck: _Checker, sheet: str, row_no: int, row: list[Any]) -> dict[str
 
 
 HISTORY_REQUIRED = {"UUID", "编号", "序号", "日期", "记录时间", "经办人", "办理事项", "新状态"}
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_ITEM_SPEC = _spec(ITEM_COLUMNS, ITEM_REQUIRED)
+_ITEM_HEADERS = tuple(c.header for c in ITEM_COLUMNS)
+_ITEM_INDEX = {c.header: i for i, c in enumerate(ITEM_COLUMNS)}
+_HISTORY_SPEC = _spec(HISTORY_COLUMNS, HISTORY_REQUIRED)
+_HISTORY_INDEX = {c.header: i for i, c in enumerate(HISTORY_COLUMNS)}
 
 
 def _event_row(ck: _Checker, row_no: int, row: list[Any]) -> dict[str, Any] | None:
     n_errors = len(ck.errors)
-    v: dict[str, Any] = {}
-    for i, c in enumerate(HISTORY_COLUMNS):
-        raw_value = row[i] if i < len(row) else None
-        v[c.header] = ck.cell(HISTORY, row_no, i, c, raw_value, c.header in HISTORY_REQUIRED)
-    idx = {c.header: i for i, c in enumerate(HISTORY_COLUMNS)}
-    action = ck.label(HISTORY, row_no, idx["办理事项"], "办理事项", v["办理事项"], ACTION_BY_LABEL)
-    from_state = ck.label(HISTORY, row_no, idx["原状态"], "原状态", v["原状态"], STATE_BY_LABEL)
-    to_state = ck.label(HISTORY, row_no, idx["新状态"], "新状态", v["新状态"], STATE_BY_LABEL)
-    if v["UUID"] is not None and not _is_uuid(v["UUID"]):
-        ck.add(HISTORY, row_no, idx["UUID"], "UUID", f"“UUID”不是有效的UUID：“{v['UUID']}”")
-    if v["序号"] is not None and v["序号"] < 1:
+    item_id, serial, seq, on, at, actor, action, from_state, to_state, note, changes = ck.values(
+        HISTORY, row_no, row, _HISTORY_SPEC
+    )
+    idx = _HISTORY_INDEX
+    action = ck.label(HISTORY, row_no, idx["办理事项"], "办理事项", action, ACTION_BY_LABEL)
+    from_state = ck.label(HISTORY, row_no, idx["原状态"], "原状态", from_state, STATE_BY_LABEL)
+    to_state = ck.label(HISTORY, row_no, idx["新状态"], "新状态", to_state, STATE_BY_LABEL)
+    if item_id is not None and not _is_uuid(item_id):
+        ck.add(HISTORY, row_no, idx["UUID"], "UUID", f"“UUID”不是有效的UUID：“{item_id}”")
+    if seq is not None and seq < 1:
         ck.add(HISTORY, row_no, idx["序号"], "序号", "序号应为正整数")
     if len(ck.errors) > n_errors:
         return None
     return {
-        "item_id": v["UUID"],
-        "seq": v["序号"],
-        "on": v["日期"],
-        "at": _to_utc(v["记录时间"]),
-        "actor": v["经办人"],
+        "item_id": item_id,
+        "seq": seq,
+        "on": on,
+        "at": _to_utc(at),
+        "actor": actor,
         "action": action,
         "from_state": from_state,
         "to_state": to_state,
-        "note": v["说明"] or "",
-        "changes": v["更改内容"] or "{}",
+        "note": note or "",
+        "changes": changes or "{}",
         "_row": row_no,
-        "_serial": v["编号"],
+        "_serial": serial,
     }
 
 
@@ -487,10 +529,43 @@ def _precompute(items: list[dict[str, Any]], events: list[dict[str, Any]]) -> No
         item_events.sort(key=lambda e: e["seq"])
         if [e["seq"] for e in item_events] != list(range(1, len(item_events) + 1)):
             continue
-        rows = [{k: v for k, v in e.items() if not k.startswith("_")} for e in item_events]
-        chain_rows(rows)
-        for e, row in zip(item_events, rows, strict=True):
-            e["_prev_hash"], e["_hash"] = row["prev_hash"], row["hash"]
+        prev = NO_HISTORY
+        for e in item_events:  # as chain_rows links a new item's rows (it reads only hashed fields)
+            e["_prev_hash"] = prev
+            e["_hash"] = prev = event_digest(e, prev)
+
+
+_CHAIN_HEAD = "[" + encode_basestring(CHAIN_FORMAT) + ","
+
+
+def event_digest(event: dict[str, Any], prev_hash: str) -> str:
+    """`chain.event_hash(chain.content_of_row(event), prev_hash)`, with the JSON array written
+    directly for what validation makes (a date, a UTC time, text, a whole 序号): compact JSON without
+    ASCII escaping is each value as json writes it (`encode_basestring` is the function json's
+    encoder calls) joined by commas; a date's and a UTC time's texts are what `content_of_row` makes
+    of them. Anything else goes through chain (tests/services/test_import_speed.py)."""
+    on, at, seq, from_state = event["on"], event["at"], event["seq"], event["from_state"]
+    texts = [event[k] for k in _HASHED_TEXTS]
+    if (
+        on.__class__ is not date
+        or at.__class__ is not datetime
+        or at.tzinfo is not UTC
+        or seq.__class__ is not int
+        or (from_state is not None and from_state.__class__ is not str)
+        or any(t.__class__ is not str for t in texts)
+        or prev_hash.__class__ is not str
+    ):
+        return event_hash(content_of_row(event), prev_hash)
+    item_id, actor, action, to_state, note, changes = map(encode_basestring, texts)
+    state = "null" if from_state is None else encode_basestring(from_state)
+    text = (
+        f'{_CHAIN_HEAD}{item_id},{seq},"{on.isoformat()}","{at.isoformat(" ")[:19]}",{actor},{action},'
+        f"{state},{to_state},{note},{changes},{encode_basestring(prev_hash)}]"
+    )
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_HASHED_TEXTS = ("item_id", "actor", "action", "to_state", "note", "changes")
 
 
 def apply_import(**kwargs: Any) -> ImportSummary:
