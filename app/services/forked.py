@@ -1,8 +1,9 @@
 """Pure computations on a second core: a forked child computes, the parent collects the result later.
 
-A county's report holds 600,000 rows; its checksum costs ten seconds of one core. A forked child
-shares those rows with the parent (copy-on-write, nothing is pickled), computes while the parent
-writes the workbook, and sends back only the small result through a pipe.
+A county's report holds 600,000 rows; its 历史 sheet alone costs ten seconds of one core to format,
+compress and hash. A forked child shares those rows with the parent (copy-on-write, nothing is
+pickled), works while the parent writes the other sheets, and sends back only a small result through
+a pipe (`app.exports.workbook`).
 
 Fork is used only where it is safe and cheap: Linux, and no Qt in the process (Qt's threads may
 hold locks a forked child would inherit; the window computes in its own thread instead). Everywhere
