@@ -15,7 +15,7 @@ Note: `ImportError` shadows the Python builtin inside this module only; import i
 import hashlib
 import re
 import uuid as uuidlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
@@ -164,6 +164,9 @@ class _Checker:
     def __init__(self, file_name: str) -> None:
         self.file = file_name
         self.errors: list[ImportError] = []
+        # equal texts and dates as one object: a plan pickled back from a worker process then
+        # carries each once (an item's UUID, 编号, dates and its events' actors repeat)
+        self.same: Callable[[Any, Any], Any] = {}.setdefault
 
     def add(self, sheet: str | None, row: int | None, index: int | None, header: str, message: str) -> None:
         column = f"{column_letter(index)}（{header}）" if index is not None else None
@@ -206,14 +209,16 @@ class _Checker:
         text column, an int in an integer column) are taken without the call."""
         out: list[Any] = []
         n = len(row)
+        same = self.same
         for i, column, plain, required in spec:
             value = row[i] if i < n else None
             if value is None:
                 out.append(self.cell(sheet, row_no, i, column, value, True) if required else None)
             elif value.__class__ is plain and (value or plain is int):
-                out.append(value)
+                out.append(same(value, value) if plain is str else value)
             else:
-                out.append(self.cell(sheet, row_no, i, column, value, required))
+                value = self.cell(sheet, row_no, i, column, value, required)
+                out.append(same(value, value) if value.__class__ is date else value)
         return out
 
     def label(self, sheet: str, row_no: int, index: int, header: str, value: Any, table: dict) -> Any:
