@@ -184,6 +184,9 @@ class _RowWriter:
         self.caches: list[dict[Any, str]] = [{} for _ in kinds]
         self.json_caches: list[dict[Any, tuple[str, str]]] = [{} for _ in kinds]
         self.styles = styles
+        # a whole number's cell: this head, its digits, "</v></c>" (exactly what `rest` writes)
+        self.int_heads = [f'" s="{styles[style_key(1, k)]}"><v>' for k in self.kinds]
+        self.columns = list(zip(self.prefixes, self.json_caches, self.kinds, self.int_heads, strict=True))
 
     def rest(self, value: Any, kind: str) -> str:
         """Everything of a cell after its row number: style, type and value."""
@@ -226,7 +229,12 @@ class _RowWriter:
         tokens = []
         append, add = parts.append, tokens.append
         limit = self.CACHE_LIMIT
-        for prefix, cache, kind, v in zip(self.prefixes, self.json_caches, self.kinds, values, strict=True):
+        for (prefix, cache, kind, int_head), v in zip(self.columns, values, strict=True):
+            if v.__class__ is int:  # counts, years, 序号: never cached (1, 1.0 and True are equal keys)
+                digits = int.__repr__(v)
+                append(prefix + rs + int_head + digits + "</v></c>")
+                add(digits)
+                continue
             if v.__class__ in _NUMBERS:
                 append(prefix + rs + self.rest(v, kind))
                 add(token(v))
@@ -290,6 +298,8 @@ def _format_rows(out: Any, job: SheetRows, styles: Styles, digest: Any = None) -
     writer = _RowWriter(job.kinds, styles)
     hashing = digest is not None and job.json_head is not None and job.token is not None
     token = job.token
+    if hashing and token(12) != "12":  # `row_json` writes whole numbers' tokens itself
+        raise ValueError("token must give a whole number's digits")
     if hashing:
         digest.update(job.json_head.encode("utf-8"))  # type: ignore[union-attr]
     r = job.first_row - 1
