@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Callable
 from copy import copy
 from dataclasses import replace
@@ -39,7 +38,7 @@ from app.exports.xlsx_stream import (
     JsonDigest,
     SheetRows,
     Styles,
-    deflate_member,
+    format_rows_to_files,
     register_styles,
     splice_rows,
 )
@@ -280,10 +279,9 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
     skeleton = tmp.with_suffix(".skeleton")
     part = tmp.with_suffix(".part")
     try:
-        wb.save(skeleton)  # openpyxl numbers the worksheet parts while saving (ws.path)
         jobs = [
             SheetRows(
-                ws.path,
+                "",  # the worksheet part's name: known once openpyxl has saved the skeleton
                 table.rows,
                 [c.kind for c in table.columns],
                 FIRST_ROW,
@@ -291,9 +289,11 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
                 json_head=checksum_table_head(table.name, table.headers),
                 token=checksum_token,
             )
-            for ws, table in sheets
+            for _ws, table in sheets
         ]
-        jobs = _largest_on_second_core(jobs, skeleton, styles, part)
+        jobs = _largest_on_second_core(jobs, styles, part)
+        wb.save(skeleton)  # openpyxl numbers the worksheet parts while saving (ws.path)
+        jobs = [replace(job, member=ws.path) for job, (ws, _table) in zip(jobs, sheets, strict=True)]
         rows_digest = JsonDigest()
 
         def data_checksum() -> bytes:
@@ -315,21 +315,17 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
     return digest
 
 
-def _largest_on_second_core(
-    jobs: list[SheetRows], skeleton: Path, styles: Styles, part: Path
-) -> list[SheetRows]:
-    """A county's largest sheet (历史, half a million rows) is formatted and compressed by a forked
-    child into `part` while this process writes the others; the zip then takes it as it is. Only
-    where forking is allowed (`forked.fork_allowed`) and the sheet is large."""
+def _largest_on_second_core(jobs: list[SheetRows], styles: Styles, part: Path) -> list[SheetRows]:
+    """A county's largest sheet (历史, half a million rows) is formatted by a forked child into
+    `part` while this process saves the skeleton and writes the other sheets, then streamed into
+    the zip. Only where forking is allowed (`forked.fork_allowed`) and the sheet is large."""
     if not jobs or not forked.fork_allowed():
         return jobs
     big = max(jobs, key=lambda j: len(j.rows))
     if len(big.rows) < SECOND_CORE_ROWS:
         return jobs
-    with zipfile.ZipFile(skeleton) as zf:
-        xml = zf.read(big.member.lstrip("/"))
-    job = forked.Forked(deflate_member, xml, replace(big, tick=None), styles, part)
-    return [replace(j, deflated=job.result) if j is big else j for j in jobs]
+    job = forked.Forked(format_rows_to_files, replace(big, tick=None), styles, part)
+    return [replace(j, formatted=job.result) if j is big else j for j in jobs]
 
 
 def _sha256(path: Path) -> str:

@@ -17,9 +17,7 @@ import os
 import queue
 import re
 import threading
-import time
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -32,11 +30,11 @@ from openpyxl.utils.datetime import to_excel
 from app.services.report_data import CHECKSUM_TABLE_TAIL
 
 __all__ = [
-    "Deflated",
+    "Formatted",
     "SheetRows",
     "StyleOf",
     "Styles",
-    "deflate_member",
+    "format_rows_to_files",
     "register_styles",
     "splice_rows",
     "style_key",
@@ -65,8 +63,8 @@ class SheetRows:
     kinds: Sequence[str]
     first_row: int
     tick: Callable[[int], None] | None = None
-    # The whole member already compressed (by `deflate_member`, in another process): waits for it.
-    deflated: "Callable[[], Deflated] | None" = None
+    # The rows already formatted into files (by `format_rows_to_files`, in another process): waits.
+    formatted: "Callable[[], Formatted] | None" = None
     # Hash the rows as they are formatted: the table's JSON head (the rows and CHECKSUM_TABLE_TAIL
     # follow) and the function giving one value's JSON (report_data.checksum_table_head/_token).
     json_head: str | None = None
@@ -74,14 +72,13 @@ class SheetRows:
 
 
 @dataclass(frozen=True)
-class Deflated:
-    """A worksheet member compressed as raw deflate into `path`, with the zip's CRC and sizes."""
+class Formatted:
+    """A job's rows as SpreadsheetML in the file `xml_path` and, when hashed, the table's JSON (head
+    to tail) in `json_path`."""
 
-    path: str
-    crc: int
-    size: int
+    xml_path: str
+    json_path: str | None
     last_row: int
-    json_path: str | None = None  # the table's JSON for the digest, when the job has a json_head
 
 
 class JsonDigest:
@@ -389,98 +386,61 @@ def _copy_sheet(
 ) -> None:
     if job is not None and digest is not None and job.json_head is not None:
         digest.begin(info.filename)
-    if job is not None and job.deflated is not None:
-        _copy_deflated(dst, info.filename, job, digest)
-        return
     head, tail = _sheet_parts(xml, job)
     with dst.open(info.filename, "w", force_zip64=True) as out:
         out.write(head)
         if job is not None:
-            written = _write_rows(out, job, styles, digest)
+            if job.formatted is not None:
+                written = _copy_formatted(out, job, digest)
+            else:
+                written = _write_rows(out, job, styles, digest)
             if written != job.first_row - 1 + len(job.rows):
                 raise RuntimeError("row count changed while writing")
         out.write(tail)
 
 
-class _Verbatim:
-    """A "compressor" that passes already-deflated bytes through unchanged."""
-
-    @staticmethod
-    def compress(data: bytes) -> bytes:
-        return data
-
-    @staticmethod
-    def flush() -> bytes:
-        return b""
-
-
-def deflate_member(xml: bytes, job: SheetRows, styles: Styles, target: Path) -> Deflated:
-    """The worksheet member `xml` with the job's rows appended, compressed exactly as the zip writer
-    would (raw deflate, COMPRESS_LEVEL) into the file `target`; run in another process, so a county's
-    history sheet is formatted on a second core while this one writes the others."""
-    head, tail = _sheet_parts(xml, job)
-    compressor = zlib.compressobj(COMPRESS_LEVEL, zlib.DEFLATED, -15)
-    crc = size = 0
+def format_rows_to_files(job: SheetRows, styles: Styles, target: Path) -> Formatted:
+    """Format the job's rows into the file `target` (and their JSON, when the job is hashed, into
+    `target`.json), as `_write_rows` would write them into the zip. Meant for another process: a
+    county's 历史 sheet (half a million rows) is formatted on a second core while this one writes
+    the other sheets, then copied into the zip (and its JSON into the digest) by `_copy_formatted`."""
     json_path = target.with_suffix(target.suffix + ".json") if job.json_head is not None else None
-    with open(target, "wb") as fh, open(json_path or os.devnull, "wb") as json_out:
-
-        class Sink:
-            @staticmethod
-            def write(data: bytes) -> None:
-                nonlocal crc, size
-                crc, size = zlib.crc32(data, crc), size + len(data)
-                fh.write(compressor.compress(data))
-
-        Sink.write(head)
-        digest = json_out if json_path is not None else None
-        last = _format_rows(Sink(), replace(job, tick=None, deflated=None), styles, _FileSink(digest))
-        Sink.write(tail)
-        fh.write(compressor.flush())
-    return Deflated(str(target), crc, size, last, str(json_path) if json_path else None)
+    with open(target, "wb") as xml_out, open(json_path or os.devnull, "wb") as json_out:
+        last = _format_rows(xml_out, replace(job, tick=None, formatted=None), styles, _FileSink(json_out))
+    return Formatted(str(target), str(json_path) if json_path else None, last)
 
 
 class _FileSink:
-    """`update(bytes)` into a file (the digest's input, hashed later in the writing process)."""
+    """`update(bytes)` into a file: the digest's input, hashed later by the writing process."""
 
-    def __init__(self, fh: IO[bytes] | None) -> None:
+    def __init__(self, fh: IO[bytes]) -> None:
         self.fh = fh
 
     def update(self, data: bytes) -> None:
-        if self.fh is not None:
-            self.fh.write(data)
+        self.fh.write(data)
 
 
-def _copy_deflated(dst: zipfile.ZipFile, name: str, job: SheetRows, digest: JsonDigest | None) -> None:
-    """Put a member compressed elsewhere into the zip as it is (its CRC and size set by hand), and its
-    rows' JSON into the digest."""
-    assert job.deflated is not None
-    done = job.deflated()
-    if done.last_row != job.first_row - 1 + len(job.rows):
-        raise RuntimeError("row count changed while writing")
+def _copy_formatted(out: IO[bytes], job: SheetRows, digest: JsonDigest | None) -> int:
+    """Stream rows formatted elsewhere into the member (compressed in a second thread) and their
+    JSON into the digest; return the last row number."""
+    assert job.formatted is not None
+    done = job.formatted()
     if digest is not None and job.json_head is not None:
         if done.json_path is None:
             raise RuntimeError("the rows' JSON is missing")
         with open(done.json_path, "rb") as fh:
             while block := fh.read(1 << 20):
                 digest.update(block)
-    info = zipfile.ZipInfo(name, date_time=time.localtime(time.time())[:6])
-    info.compress_type = zipfile.ZIP_DEFLATED
-    with dst.open(info, "w", force_zip64=True) as out, open(done.path, "rb") as fh:
-        # zipfile has no public way to add compressed bytes: its writer's compressor is swapped for
-        # a pass-through and the CRC and size set before it closes (a Python whose writer differs
-        # gets the bytes inflated and compressed again: slower, the same file)
-        verbatim = all(hasattr(out, a) for a in ("_compressor", "_crc", "_file_size"))
-        inflate = zlib.decompressobj(-15)
-        if verbatim:
-            out._compressor = _Verbatim()  # type: ignore[attr-defined]
-        while block := fh.read(1 << 20):
-            out.write(block if verbatim else inflate.decompress(block))
-        if verbatim:
-            out._crc, out._file_size = done.crc, done.size  # type: ignore[attr-defined]
-        else:
-            out.write(inflate.flush())
+    pipe = _Compressing(out)
+    try:
+        with open(done.xml_path, "rb") as fh:
+            while block := fh.read(1 << 20):
+                pipe.write(block)
+    finally:
+        pipe.close()
     if job.tick is not None:
         job.tick(len(job.rows))
+    return done.last_row
 
 
 def splice_rows(
