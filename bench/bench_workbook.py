@@ -39,7 +39,14 @@ def run_ours(db: Path, out: Path) -> dict[str, float]:
     built = time.perf_counter()
     write_report_workbook(report, out)
     done = time.perf_counter()
-    return {"build": built - start, "write": done - built, "total": done - start}
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "build": built - start,
+        "write": done - built,
+        "total": done - start,
+        "child_rss_mb": child.ru_maxrss / 1024,
+        "child_cpu": child.ru_utime + child.ru_stime,
+    }
 
 
 def run_raw(db: Path, out: Path) -> dict[str, float]:
@@ -68,12 +75,31 @@ def run_raw(db: Path, out: Path) -> dict[str, float]:
 
 
 def child(kind: str, db: Path, out: Path) -> None:
-    result = (run_ours if kind == "ours" else run_raw)(db, out)
+    if kind == "single":  # as the window (Qt loaded) and Windows write: no forked child
+        from app.services import forked
+
+        forked.fork_allowed = lambda: False
+    result = (run_raw if kind == "raw" else run_ours)(db, out)
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["size_mb"] = out.stat().st_size / 1e6
     print(json.dumps(result))
     sys.stdout.flush()
     os._exit(0)
+
+
+def run_cli(db: Path, out: Path) -> dict[str, float]:
+    """`taizhang export-xlsx` as a user runs it: a fresh process (start-up, opening the database,
+    build, write), with bytecode caches as installed software has them. A warm-up command first
+    writes those caches and takes the day's automatic backup, which the first command of any day
+    does whatever it is (about 20 s for this 740 MB file, docs/数据与备份.md)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base = [sys.executable, str(ROOT / "main.py"), "--db", str(db), "--today", TODAY.isoformat()]
+    subprocess.run([*base, "overdue"], cwd=ROOT, env=env, check=True, capture_output=True)
+    start = time.perf_counter()
+    subprocess.run(
+        [*base, "export-xlsx", "--out", str(out)], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    return {"total": time.perf_counter() - start}
 
 
 def measure(kind: str, db: Path, out: Path) -> dict[str, float]:
@@ -97,14 +123,17 @@ def main() -> None:
         child(args.child, args.db, args.xlsx)
     tmp = ROOT / "bench" / ".data"
     tmp.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
     ours = measure("ours", args.db, tmp / "ours.xlsx")
+    cli = run_cli(args.db, tmp / "cli.xlsx")
+    single = measure("single", args.db, tmp / "single.xlsx")
     raw = measure("raw", args.db, tmp / "raw.xlsx")
     body = "\n".join(
         [
             "## Upward workbook (issue 5)",
             "",
-            f"Measured by `python bench/bench_workbook.py` on {date.today():%Y-%m-%d} (2 cores, other work running "
-            "on the machine), exporting the whole county database of 100,000 items (`taizhang demo --villages 200 "
+            f"Measured by `python bench/bench_workbook.py` on {date.today():%Y-%m-%d} ({os.cpu_count()} cores, "
+            f"load average {load:.2f} at the start), exporting the whole county database of 100,000 items (`taizhang demo --villages 200 "
             "--items 500 --seed 1`) with all its history, no row limit. Baseline in the same run: openpyxl "
             f"write_only appending the same {raw['cells']:,} data cells (and each sheet's title and header) as "
             "plain values, without styles. Each run in its own process for its memory.",
@@ -113,14 +142,28 @@ def main() -> None:
             "|---|---|---|---|---|",
             f"| write the workbook | {ours['write']:.1f} s | {raw['write']:.1f} s | {ours['write'] / raw['write']:.1f}× | |",
             f"| read the database and build the report | {ours['build']:.1f} s | — | — | |",
-            f"| export in total | {ours['total']:.1f} s | — | — | {'✓' if ours['total'] <= 30 else '✗'} ≤ 30 s |",
-            f"| peak memory | {ours['rss_mb']:.0f} MB | {raw['rss_mb']:.0f} MB | | |",
+            f"| export in total (build and write) | {ours['total']:.1f} s | — | — | "
+            f"{'✓' if ours['total'] <= 30 else '✗'} ≤ 30 s |",
+            f"| `taizhang export-xlsx` as a fresh process (start-up, open, build, write) | {cli['total']:.1f} s "
+            f"| — | — | {'✓' if cli['total'] <= 30 else '✗'} ≤ 30 s |",
+            f"| the same in one process (the window, Windows: no forked child) | {single['total']:.1f} s "
+            "| — | — | |",
+            f"| peak memory | {ours['rss_mb']:.0f} MB, and {ours['child_rss_mb']:.0f} MB in the child "
+            f"({ours['child_cpu']:.1f} CPU s) | {raw['rss_mb']:.0f} MB | | |",
             f"| file size | {ours['size_mb']:.1f} MB | {raw['size_mb']:.1f} MB | | |",
             "",
             "openpyxl's cell writer manages well under 100,000 cells a second, so openpyxl only writes the "
             "workbook's structure (styles, print setup, title and header rows, 汇总, _meta) and the data rows "
             "are streamed into the zip as SpreadsheetML with openpyxl's own style ids "
             "(`app/exports/xlsx_stream.py`). Opened by openpyxl and LibreOffice in the tests.",
+            "",
+            "Where the time goes, and the two cores: the report's 600,000 rows are read as plain sqlite3 tuples "
+            "(`app/store/plain.py`; a thread fetches the next chunk while the last is converted). Each row is "
+            "hashed for the checksum while it is formatted (`report_data.checksum_token`, cached with the cell: "
+            "no separate JSON pass). A forked child formats the largest sheet (历史, 492,080 rows) while this "
+            "process saves the skeleton, writes the ledger sheets and compresses everything; the child's rows "
+            "are then streamed into the zip (`app/services/forked.py`, only on the command line under Linux; "
+            "the window, and Windows, write everything in one process: the table's third line).",
             "",
         ]
     )
