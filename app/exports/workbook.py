@@ -277,7 +277,8 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
     os.close(fd)
     tmp = Path(tmp_name)
     skeleton = tmp.with_suffix(".skeleton")
-    part = tmp.with_suffix(".part")
+    # the second core's rows: in the system's temporary folder, not beside a file bound for a USB stick
+    part = Path(tempfile.gettempdir()) / f"taizhang-{tmp.name}.part"
     try:
         jobs = [
             SheetRows(
