@@ -3,6 +3,7 @@ while the workbook is written: the same answer as computing here, whatever happe
 
 import os
 import signal
+import tempfile
 import time
 import zipfile
 from datetime import date
@@ -92,7 +93,7 @@ def demo_report_db(tmp_path_factory) -> tuple[Path, Path]:
 
 
 def test_the_largest_sheet_is_written_on_a_second_core(fork_on, monkeypatch, demo_report_db, tmp_path):
-    """The 历史 sheet formatted, compressed and hashed by a forked child, the rest here: the file
+    """The 历史 sheet formatted and hashed by a forked child, the rest here: the file
     reads back whole (zip CRCs checked), every cell as the report holds it, the checksum right."""
     db, userdata = demo_report_db
     settings = load_settings(userdata)
@@ -110,8 +111,11 @@ def test_the_largest_sheet_is_written_on_a_second_core(fork_on, monkeypatch, dem
 
     monkeypatch.setattr(forked, "Forked", Recording)
     out = tmp_path / "county.xlsx"
+    parts = set(Path(tempfile.gettempdir()).glob("taizhang-*.part*"))
     write_report_workbook(report, out)
     assert len(jobs) == 1 and jobs[0].forked and jobs[0].done
+    assert set(Path(tempfile.gettempdir()).glob("taizhang-*.part*")) == parts  # the child's files removed
+    assert [f.name for f in tmp_path.iterdir()] == ["county.xlsx"]
 
     with zipfile.ZipFile(out) as zf:
         assert zf.testzip() is None  # every member's CRC
