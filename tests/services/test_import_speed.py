@@ -1,15 +1,17 @@
 """The import's fast paths give exactly what the general code gives: cell values and errors, UUID
 checks, event hashes, and rows inserted without Core's per-row work."""
 
+import gc
 import uuid
 from datetime import UTC, date, datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from app.models import Item, Person, SatisfactionRating
-from app.services import importing
+from app.services import import_files, importing
 from app.services.chain import content_of_row, event_hash
 from app.services.import_apply import insert_rows
 from app.services.report_data import HISTORY_COLUMNS, ITEM_COLUMNS
@@ -207,3 +209,20 @@ def test_insert_rows_leaves_defaults_to_core(village, engine):
             .one()
         )
     assert stored[0] == "李四" and stored[1] == "" and stored[2]
+
+
+def test_few_collections_gives_the_collector_back_as_it_was():
+    assert gc.isenabled()
+    with import_files._few_collections():
+        assert not gc.isenabled() and gc.get_freeze_count() > 0
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with pytest.raises(RuntimeError), import_files._few_collections():
+        raise RuntimeError
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.disable()
+    try:
+        with import_files._few_collections():
+            pass
+        assert not gc.isenabled()  # off before, off after
+    finally:
+        gc.enable()
