@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from app.exports.workbook import write_report_workbook
+from app.exports.workbook import SecondCore, write_report_workbook
 from app.models import Village
 from app.services.context import Settings
 from app.services.errors import DomainError
@@ -55,20 +55,27 @@ def add_workbook_commands(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def _cmd_export_xlsx(args: argparse.Namespace, ctx: WorkbookContext) -> int:
-    with UnitOfWork(ctx.engine) as uow:
-        ids: list[int] | None = None
-        if args.village is not None:
-            village = uow.session.exec(select(Village).where(Village.code == args.village)).first()
-            if village is None:
-                raise DomainError(f"数据库中没有行政区划代码为{args.village}的村")
-            ids = [village.id]  # type: ignore[list-item]
-        report = build_report(
-            uow.session, settings=ctx.settings, month=args.month, village_ids=ids, today=ctx.today
-        )
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":
         raise DomainError("上报工作簿请保存为 .xlsx 文件")
-    write_report_workbook(report, out)
+    # a county's 历史 sheet is formatted on the second core while the other tables are read
+    with SecondCore() as second:
+        with UnitOfWork(ctx.engine) as uow:
+            ids: list[int] | None = None
+            if args.village is not None:
+                village = uow.session.exec(select(Village).where(Village.code == args.village)).first()
+                if village is None:
+                    raise DomainError(f"数据库中没有行政区划代码为{args.village}的村")
+                ids = [village.id]  # type: ignore[list-item]
+            report = build_report(
+                uow.session,
+                settings=ctx.settings,
+                month=args.month,
+                village_ids=ids,
+                today=ctx.today,
+                on_table=second.start,
+            )
+        write_report_workbook(report, out, second_core=second)
     m = report.meta
     when = f"{args.month}月" if args.month else "全部"
     print(f"已导出{m.exporter_name}（{m.exporter_code}）{when}上报工作簿：{out}")

@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from copy import copy
 from dataclasses import replace
 from datetime import date, datetime
@@ -35,6 +35,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from app.exports.xlsx_stream import (
+    Formatted,
     JsonDigest,
     SheetRows,
     Styles,
@@ -47,8 +48,12 @@ from app.services.report_data import (
     CODE,
     DATE,
     DATETIME,
+    ESCALATED_COLUMNS,
     FIGURE_LABELS,
+    HISTORY_COLUMNS,
     INT,
+    ITEM_COLUMNS,
+    OVERDUE_COLUMNS,
     PERCENT,
     RATIO,
     Report,
@@ -57,7 +62,7 @@ from app.services.report_data import (
     checksum_token,
 )
 
-__all__ = ["write_report_workbook"]
+__all__ = ["SecondCore", "write_report_workbook"]
 
 Progress = Callable[[int, int], None]
 # Written in _meta before the data checksum is known: the rows are hashed while they are formatted
@@ -246,8 +251,13 @@ def _write_meta(wb: Workbook, report: Report, sheet_names: list[str]) -> None:
         ws.append([_cell(ws, key, CODE, style=False), _cell(ws, str(value), CODE, style=False)])
 
 
-def write_report_workbook(report: Report, out: Path, progress: Progress | None = None) -> str:
-    """Write the workbook to `out` (atomically); return the sha256 of the file written."""
+def write_report_workbook(
+    report: Report, out: Path, progress: Progress | None = None, second_core: "SecondCore | None" = None
+) -> str:
+    """Write the workbook to `out` (atomically); return the sha256 of the file written.
+
+    `second_core`: the one given to `build_report` as `on_table`, whose child may already be
+    formatting 历史; without it, the largest sheet is handed to a child here."""
     out = Path(out)
     total = sum(len(t.rows) for t in report.data_tables)
     done = 0
@@ -260,39 +270,33 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
 
     if progress is not None:
         progress(0, total)
-    wb = Workbook(write_only=True)
-    _write_summary(wb, report)
-    sheets = [(_write_table(wb, table), table) for table in report.data_tables]
-    names = ["汇总", *(t.name for t in report.data_tables)]
-    _write_meta(wb, report, names)
-    # Every style the streamed rows use must be registered before openpyxl writes styles.xml.
-    style_ws = sheets[0][0] if sheets else wb.worksheets[0]
-    styles = register_styles(
-        (c.kind for t in report.data_tables for c in t.columns),
-        lambda value, kind: int(_cell(style_ws, value, kind).style_id),
-    )
+    second = second_core if second_core is not None else SecondCore()
+    try:
+        if not second.started and report.data_tables:
+            second.start(max(report.data_tables, key=lambda t: len(t.rows)))
+        wb = Workbook(write_only=True)
+        # The streamed rows' styles first, so their ids are the same as in SecondCore's workbook.
+        styles = _register_data_styles(wb, [c.kind for t in report.data_tables for c in t.columns])
+        _write_summary(wb, report)
+        sheets = [(_write_table(wb, table), table) for table in report.data_tables]
+        _write_meta(wb, report, ["汇总", *(t.name for t in report.data_tables)])
+        jobs = [
+            replace(_job("", table, tick), formatted=second.formatted(table, styles)) for _ws, table in sheets
+        ]
+        return _save(wb, report, out, styles, jobs, sheets)
+    finally:
+        second.close()
 
+
+def _save(
+    wb: Workbook, report: Report, out: Path, styles: Styles, jobs: list[SheetRows], sheets: list[Any]
+) -> str:
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".xlsx.tmp", dir=out.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     skeleton = tmp.with_suffix(".skeleton")
-    # the second core's rows: in the system's temporary folder, not beside a file bound for a USB stick
-    part = Path(tempfile.gettempdir()) / f"taizhang-{tmp.name}.part"
     try:
-        jobs = [
-            SheetRows(
-                "",  # the worksheet part's name: known once openpyxl has saved the skeleton
-                table.rows,
-                [c.kind for c in table.columns],
-                FIRST_ROW,
-                tick,
-                json_head=checksum_table_head(table.name, table.headers),
-                token=checksum_token,
-            )
-            for _ws, table in sheets
-        ]
-        jobs = _largest_on_second_core(jobs, styles, part)
         wb.save(skeleton)  # openpyxl numbers the worksheet parts while saving (ws.path)
         jobs = [replace(job, member=ws.path) for job, (ws, _table) in zip(jobs, sheets, strict=True)]
         rows_digest = JsonDigest()
@@ -311,22 +315,84 @@ def write_report_workbook(report: Report, out: Path, progress: Progress | None =
         tmp.unlink(missing_ok=True)
         raise
     finally:
-        for leftover in (skeleton, part, part.with_suffix(part.suffix + ".json")):
-            leftover.unlink(missing_ok=True)
+        skeleton.unlink(missing_ok=True)
     return digest
 
 
-def _largest_on_second_core(jobs: list[SheetRows], styles: Styles, part: Path) -> list[SheetRows]:
-    """A county's largest sheet (历史, half a million rows) is formatted by a forked child into
-    `part` while this process saves the skeleton and writes the other sheets, then streamed into
-    the zip. Only where forking is allowed (`forked.fork_allowed`) and the sheet is large."""
-    if not jobs or not forked.fork_allowed():
-        return jobs
-    big = max(jobs, key=lambda j: len(j.rows))
-    if len(big.rows) < SECOND_CORE_ROWS:
-        return jobs
-    job = forked.Forked(format_rows_to_files, replace(big, tick=None), styles, part)
-    return [replace(j, formatted=job.result) if j is big else j for j in jobs]
+def _job(member: str, table: Table, tick: Callable[[int], None] | None) -> SheetRows:
+    return SheetRows(
+        member,
+        table.rows,
+        [c.kind for c in table.columns],
+        FIRST_ROW,
+        tick,
+        json_head=checksum_table_head(table.name, table.headers),
+        token=checksum_token,
+    )
+
+
+DATA_KINDS = tuple(
+    sorted({c.kind for c in (*ITEM_COLUMNS, *ESCALATED_COLUMNS, *OVERDUE_COLUMNS, *HISTORY_COLUMNS)})
+)
+
+
+def _register_data_styles(wb: Workbook, kinds: Iterable[str]) -> Styles:
+    """Register every style the streamed rows use, before any other cell of `wb` (so a fresh workbook
+    always gives them the same ids), through a scratch sheet that is then dropped."""
+    scratch = wb.create_sheet("_styles")
+    try:
+        return register_styles(
+            {*DATA_KINDS, *kinds}, lambda value, kind: int(_cell(scratch, value, kind).style_id)
+        )
+    finally:
+        wb.remove(scratch)
+
+
+class SecondCore:
+    """The largest sheet (a county's 历史: half a million rows) formatted by a forked child while this
+    process does the rest. Pass `start` as `build_report(on_table=…)` so the child begins as soon as
+    those rows exist, while the other tables are still being read; then pass this object to
+    `write_report_workbook`. Only where forking is allowed (`forked.fork_allowed`), for one table of
+    at least SECOND_CORE_ROWS rows; the child's files go to the system's temporary folder (not beside
+    a workbook that may be bound for a USB stick) and are removed by `close`."""
+
+    def __init__(self) -> None:
+        self.styles = _register_data_styles(Workbook(write_only=True), DATA_KINDS)
+        self.table: Table | None = None
+        self.job: forked.Forked | None = None
+        self.path: Path | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.job is not None
+
+    def start(self, table: Table) -> None:
+        if self.job is not None or len(table.rows) < SECOND_CORE_ROWS or not forked.fork_allowed():
+            return
+        fd, name = tempfile.mkstemp(prefix="taizhang-", suffix=".part")
+        os.close(fd)
+        self.table, self.path = table, Path(name)
+        self.job = forked.Forked(format_rows_to_files, _job("", table, None), self.styles, self.path)
+
+    def formatted(self, table: Table, styles: Styles) -> "Callable[[], Formatted] | None":
+        """The child's result for `table` if it formatted exactly these rows with these styles."""
+        if self.job is None or table is not self.table or styles != self.styles:
+            return None
+        return self.job.result  # type: ignore[no-any-return]
+
+    def __enter__(self) -> "SecondCore":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.job is not None and not self.job.done:
+            self.job.cancel()  # not used (an error, or other rows or styles): stop it
+        if self.path is not None:
+            for leftover in (self.path, self.path.with_suffix(self.path.suffix + ".json")):
+                leftover.unlink(missing_ok=True)
+        self.job = self.table = self.path = None
 
 
 def _sha256(path: Path) -> str:

@@ -163,8 +163,9 @@ def style_key(value: Any, kind: str) -> tuple[Any, ...]:
 
 def register_styles(kinds: Iterable[str], style_of: StyleOf) -> dict[tuple[Any, ...], int]:
     """Every style case of these column kinds → its style id; call before openpyxl saves its
-    stylesheet, so every id the rows use is in styles.xml."""
-    return {style_key(v, k): style_of(v, k) for k in set(kinds) for v in STYLE_SAMPLES}
+    stylesheet, so every id the rows use is in styles.xml. Kinds are registered in sorted order, so
+    two fresh workbooks given the same kinds first get the same ids."""
+    return {style_key(v, k): style_of(v, k) for k in sorted(set(kinds)) for v in STYLE_SAMPLES}
 
 
 class _RowWriter:

@@ -11,9 +11,11 @@ else, and whenever the child fails (out of memory, killed), `Forked.result` comp
 process: the caller always gets the right answer, only sooner or later.
 """
 
+import contextlib
 import gc
 import os
 import pickle
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -91,7 +93,15 @@ class Forked:
         self.fn, self.args = (lambda: None), ()
         return value
 
-    def __del__(self) -> None:  # never collected: reap the child so no zombie is left
+    def cancel(self) -> None:
+        """Stop the child (its result is no longer wanted) and reap it."""
+        if self.pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        self._reap()
+        self.done, self.fn, self.args = True, (lambda: None), ()
+
+    def _reap(self) -> None:
         if self.pid is not None:
             try:
                 if self.fd is not None:
@@ -99,3 +109,7 @@ class Forked:
                 os.waitpid(self.pid, 0)
             except OSError:
                 pass
+            self.pid = self.fd = None
+
+    def __del__(self) -> None:  # never collected: reap the child so no zombie is left
+        self._reap()

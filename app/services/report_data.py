@@ -29,7 +29,7 @@ importer recomputes it from the cells it reads and detects any hand edit.
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from importlib import metadata
@@ -734,8 +734,12 @@ def build_report(
     village_ids: list[int] | None,
     today: date,
     now: datetime | None = None,
+    on_table: Callable[[Table], None] | None = None,
 ) -> Report:
-    """The upward report of the scope (all villages when `village_ids` is None) for a month or all."""
+    """The upward report of the scope (all villages when `village_ids` is None) for a month or all.
+
+    `on_table(table)` is called as soon as the largest table (历史) is built, before the rest: a
+    writer may start formatting it on a second core meanwhile (`app.exports.workbook.SecondCore`)."""
     villages = _scope_villages(session, village_ids)
     ids = [v.id for v in villages if v.id is not None]
     code, name, kind = _exporter(villages)
@@ -743,6 +747,11 @@ def build_report(
     scope_text = f"{name}（{code}）"
     when = f"{month[:4]}年{int(month[5:])}月" if month else "全部"
 
+    history = Table(
+        "历史", f"{scope_text}办理记录（{when}）", HISTORY_COLUMNS, _history_rows(session, ids, period)
+    )
+    if on_table is not None:
+        on_table(history)
     figures = compute_statistics(
         session, rules=settings.rules, cal=settings.calendar, today=today, village_ids=ids, period=period
     )
@@ -770,9 +779,6 @@ def build_report(
         f"{scope_text}逾期事项（截至{today:%Y年%m月%d日}）",
         OVERDUE_COLUMNS,
         _overdue_table_rows(session, settings, today, ids),
-    )
-    history = Table(
-        "历史", f"{scope_text}办理记录（{when}）", HISTORY_COLUMNS, _history_rows(session, ids, period)
     )
 
     summary = Table(

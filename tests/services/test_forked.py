@@ -6,6 +6,7 @@ import signal
 import tempfile
 import time
 import zipfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -127,3 +128,51 @@ def test_the_largest_sheet_is_written_on_a_second_core(fork_on, monkeypatch, dem
     assert raw.sheets["历史"].rows[-1][0] == report.history.rows[-1][0]
     read_back = checksum((n, raw.sheets[n].header, raw.sheets[n].rows) for n in names)
     assert raw.meta["checksum_sha256"] == read_back == report.meta.checksum
+
+
+def test_the_history_child_starts_while_the_report_is_still_being_read(
+    fork_on, monkeypatch, demo_report_db, tmp_path
+):
+    """As `taizhang export-xlsx` does: build_report hands 历史 over first, the child formats it while
+    the ledgers are read, the writer takes its rows; a child whose rows are not the report's (a
+    table replaced after it started) is stopped and its files removed."""
+    db, userdata = demo_report_db
+    settings = load_settings(userdata)
+    monkeypatch.setattr(workbook, "SECOND_CORE_ROWS", 1)
+    offered: list[str] = []
+    engine = open_database(db)
+    with workbook.SecondCore() as second:
+
+        def start(table):
+            offered.append(table.name)
+            second.start(table)
+
+        with UnitOfWork(engine) as uow:
+            report = build_report(
+                uow.session, settings=settings, month=None, village_ids=None, today=TODAY, on_table=start
+            )
+        assert offered == ["历史"] and second.started and second.job.forked
+        part = second.path
+        out = tmp_path / "early.xlsx"
+        write_report_workbook(report, out, second_core=second)
+        assert second.job is None and not part.exists()
+    raw = read_workbook(out)
+    names = [t.name for t in report.data_tables]
+    assert raw.meta["checksum_sha256"] == report.meta.checksum
+    assert checksum((n, raw.sheets[n].header, raw.sheets[n].rows) for n in names) == report.meta.checksum
+
+    # the child formatted rows that are not the ones written: it is not used
+    with workbook.SecondCore() as second, UnitOfWork(engine) as uow:
+        report = build_report(
+            uow.session, settings=settings, month=None, village_ids=None, today=TODAY, on_table=second.start
+        )
+        child = second.job
+        part = second.path
+        shorter = replace(report, history=replace(report.history, rows=report.history.rows[:-1]))
+        write_report_workbook(shorter, tmp_path / "shorter.xlsx", second_core=second)
+        assert child is not None and child.done and not part.exists()
+    engine.dispose()
+    raw = read_workbook(tmp_path / "shorter.xlsx")
+    assert len(raw.sheets["历史"].rows) == len(report.history.rows) - 1
+    read_back = checksum((n, raw.sheets[n].header, raw.sheets[n].rows) for n in names)
+    assert raw.meta["checksum_sha256"] == read_back != report.meta.checksum
