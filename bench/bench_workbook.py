@@ -23,7 +23,7 @@ TODAY = date(2026, 11, 22)
 
 
 def run_ours(db: Path, out: Path) -> dict[str, float]:
-    from app.exports.workbook import write_report_workbook
+    from app.exports.workbook import SecondCore, write_report_workbook
     from app.services.context import load_settings
     from app.services.report_data import build_report
     from app.store.database import open_database
@@ -34,10 +34,18 @@ def run_ours(db: Path, out: Path) -> dict[str, float]:
     settings = load_settings(data)
     engine = open_database(db)
     start = time.perf_counter()
-    with UnitOfWork(engine) as uow:
-        report = build_report(uow.session, settings=settings, month=None, village_ids=None, today=TODAY)
-    built = time.perf_counter()
-    write_report_workbook(report, out)
+    with SecondCore() as second:  # as `taizhang export-xlsx` does
+        with UnitOfWork(engine) as uow:
+            report = build_report(
+                uow.session,
+                settings=settings,
+                month=None,
+                village_ids=None,
+                today=TODAY,
+                on_table=second.start,
+            )
+        built = time.perf_counter()
+        write_report_workbook(report, out, second_core=second)
     done = time.perf_counter()
     child = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
@@ -141,7 +149,8 @@ def main() -> None:
             "| what | taizhang | raw openpyxl | ratio | target |",
             "|---|---|---|---|---|",
             f"| write the workbook | {ours['write']:.1f} s | {raw['write']:.1f} s | {ours['write'] / raw['write']:.1f}× | |",
-            f"| read the database and build the report | {ours['build']:.1f} s | — | — | |",
+            f"| read the database and build the report (the child already formatting 历史) "
+            f"| {ours['build']:.1f} s | — | — | |",
             f"| export in total (build and write) | {ours['total']:.1f} s | — | — | "
             f"{'✓' if ours['total'] <= 30 else '✗'} ≤ 30 s |",
             f"| `taizhang export-xlsx` as a fresh process (start-up, open, build, write) | {cli['total']:.1f} s "
