@@ -76,12 +76,17 @@ def fast_rows(reader: Any, data: bytes) -> bool:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return False
-    declaration_end = text.find("?>")
-    if "<!" in text or text.find("<?", declaration_end + 2 if declaration_end >= 0 else 0) >= 0:
-        return False  # DOCTYPE, comments, CDATA, stray processing instructions: expat's job
     start = text.find("<sheetData>")
     end = text.rfind("</sheetData>")
-    if start < 0 or end < start or text.count("<sheetData") != 1:
+    if start < 0 or end < start:
+        return False
+    # Outside <sheetData> no DOCTYPE, comment, CDATA, processing instruction after the declaration
+    # or second <sheetData: expat's job. Inside it "<" starts nothing but a row tag or a cell, so
+    # any of them there fails the tokens below.
+    head, tail = text[:start], text[end + len("</sheetData>") :]
+    if "<!" in head or "<!" in tail or "<sheetData" in head or "<sheetData" in tail:
+        return False
+    if ("<?" in head or "<?" in tail) and "<?" in text.split("?>", 1)[-1]:
         return False
     try:
         rows = _rows(reader, text[start + len("<sheetData>") : end])

@@ -19,12 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
+from operator import itemgetter
 from typing import Any
 
 from app.models.enums import Action, ItemState, Level, Satisfaction
 from app.models.item import NO_HISTORY
 from app.services.chain import FORMAT as CHAIN_FORMAT
-from app.services.chain import content_of_row, event_hash
+from app.services.chain import HASHED, content_of_row, event_hash
 from app.services.errors import DomainError
 from app.services.report_data import (
     BEIJING,
@@ -549,28 +550,32 @@ def event_digest(event: dict[str, Any], prev_hash: str) -> str:
     ASCII escaping is each value as json writes it (`encode_basestring` is the function json's
     encoder calls) joined by commas; a date's and a UTC time's texts are what `content_of_row` makes
     of them. Anything else goes through chain (tests/services/test_import_speed.py)."""
-    on, at, seq, from_state = event["on"], event["at"], event["seq"], event["from_state"]
-    texts = [event[k] for k in _HASHED_TEXTS]
-    if (
-        on.__class__ is not date
-        or at.__class__ is not datetime
-        or at.tzinfo is not UTC
-        or seq.__class__ is not int
-        or (from_state is not None and from_state.__class__ is not str)
-        or any(t.__class__ is not str for t in texts)
-        or prev_hash.__class__ is not str
+    item_id, seq, on, at, actor, action, from_state, to_state, note, changes = _hashed(event)
+    if not (
+        on.__class__ is date
+        and at.__class__ is datetime
+        and at.tzinfo is UTC
+        and seq.__class__ is int
+        and item_id.__class__ is str
+        and actor.__class__ is str
+        and action.__class__ is str
+        and to_state.__class__ is str
+        and note.__class__ is str
+        and changes.__class__ is str
+        and prev_hash.__class__ is str
+        and (from_state is None or from_state.__class__ is str)
     ):
         return event_hash(content_of_row(event), prev_hash)
-    item_id, actor, action, to_state, note, changes = map(encode_basestring, texts)
-    state = "null" if from_state is None else encode_basestring(from_state)
+    quote = encode_basestring
     text = (
-        f'{_CHAIN_HEAD}{item_id},{seq},"{on.isoformat()}","{at.isoformat(" ")[:19]}",{actor},{action},'
-        f"{state},{to_state},{note},{changes},{encode_basestring(prev_hash)}]"
+        f'{_CHAIN_HEAD}{quote(item_id)},{seq},"{on.isoformat()}","{at.isoformat(" ")[:19]}",{quote(actor)},'
+        f"{quote(action)},{'null' if from_state is None else quote(from_state)},{quote(to_state)},"
+        f"{quote(note)},{quote(changes)},{quote(prev_hash)}]"
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_HASHED_TEXTS = ("item_id", "actor", "action", "to_state", "note", "changes")
+_hashed = itemgetter(*HASHED)  # item_id, seq, on, at, actor, action, from_state, to_state, note, changes
 
 
 def apply_import(**kwargs: Any) -> ImportSummary:

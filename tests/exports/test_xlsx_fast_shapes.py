@@ -69,7 +69,9 @@ def sheets(draw: st.DrawFn) -> str:
     if draw(st.integers(0, 9)) == 0:  # something the fast path must not take
         junk = draw(st.sampled_from(["\n", "<!-- x -->", '<c r="A1" t="inlineStr"><is><t>x</t></is></c>']))
         parts.insert(draw(st.integers(0, len(parts))), junk)
-    return f"{HEAD}<sheetData>{''.join(parts)}</sheetData></worksheet>"
+    prolog = draw(st.sampled_from(["", '<?xml version="1.0" encoding="UTF-8"?>', "<?pi x?>", "<!-- c -->"]))
+    after = draw(st.sampled_from(["", "<!-- c -->", "<?pi x?>", "<sheetData/>"]))
+    return f"{prolog}{HEAD}<sheetData>{''.join(parts)}</sheetData>{after}</worksheet>"
 
 
 def package(xml: str) -> XlsxPackage:
