@@ -127,3 +127,25 @@ def no_message_boxes(monkeypatch):
     monkeypatch.setattr(QMessageBox, "critical", record("critical"))
     monkeypatch.setattr(QMessageBox, "question", record("question", QMessageBox.StandardButton.Yes))
     return shown
+
+
+def worked_demo(folder: Path, *, villages: int, items: int, seed: int, today: date) -> Path:
+    """A worked demo database (every state) in `folder`/demo.db with its settings in `folder`/userdata,
+    closed again (no connection may survive into a forked child); returns the database's path."""
+    from app.services.demo import build_demo
+
+    (folder / "userdata").mkdir(exist_ok=True)
+    engine = open_database(folder / "demo.db")
+    try:
+        build_demo(
+            engine=engine,
+            config=load_settings(folder / "userdata").ledgers,
+            villages=villages,
+            items=items,
+            seed=seed,
+            today=today,
+            template_villages=1,
+        )
+    finally:
+        engine.dispose()
+    return folder / "demo.db"

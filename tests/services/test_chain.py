@@ -27,14 +27,12 @@ from app.services.chain import (
     ORDER_CHANGED,
     verify_chain,
 )
-from app.services.context import load_settings
-from app.services.demo import build_demo
 from app.services.importing import ImportPlan, apply_import, validate
 from app.services.report_data import build_report
 from app.store.database import open_database
 from app.store.engine import make_engine
 from app.store.uow import UnitOfWork
-from tests.conftest import make_item
+from tests.conftest import make_item, worked_demo
 
 TODAY = date(2026, 11, 22)
 TRIGGERS = ("item_event_no_update", "item_event_no_delete", "item_no_delete")
@@ -43,20 +41,7 @@ TRIGGERS = ("item_event_no_update", "item_event_no_delete", "item_no_delete")
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory) -> Path:
     """A small worked demo (every state), built once; each test tampers with its own copy."""
-    folder = tmp_path_factory.mktemp("chain")
-    (folder / "userdata").mkdir()
-    engine = open_database(folder / "demo.db")
-    build_demo(
-        engine=engine,
-        config=load_settings(folder / "userdata").ledgers,
-        villages=2,
-        items=25,
-        seed=11,
-        today=TODAY,
-        template_villages=1,
-    )
-    engine.dispose()
-    return folder / "demo.db"
+    return worked_demo(tmp_path_factory.mktemp("chain"), villages=2, items=25, seed=11, today=TODAY)
 
 
 def copy_of(demo_db: Path, folder: Path) -> Path:

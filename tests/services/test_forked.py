@@ -17,11 +17,11 @@ from app.exports.workbook import CHECKSUM_PENDING, write_report_workbook
 from app.exports.workbook_reader import read_workbook
 from app.services import forked
 from app.services.context import load_settings
-from app.services.demo import build_demo
 from app.services.forked import Forked
 from app.services.report_data import build_report, checksum
 from app.store.database import open_database
 from app.store.uow import UnitOfWork
+from tests.conftest import worked_demo
 
 TODAY = date(2026, 11, 22)
 
@@ -78,19 +78,7 @@ def test_without_fork_the_work_is_done_on_first_use(monkeypatch):
 @pytest.fixture(scope="module")
 def demo_report_db(tmp_path_factory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("forked")
-    (folder / "userdata").mkdir()
-    engine = open_database(folder / "demo.db")
-    build_demo(
-        engine=engine,
-        config=load_settings(folder / "userdata").ledgers,
-        villages=2,
-        items=40,
-        seed=5,
-        today=TODAY,
-        template_villages=1,
-    )
-    engine.dispose()
-    return folder / "demo.db", folder / "userdata"
+    return worked_demo(folder, villages=2, items=40, seed=5, today=TODAY), folder / "userdata"
 
 
 def test_the_largest_sheet_is_written_on_a_second_core(fork_on, monkeypatch, demo_report_db, tmp_path):
