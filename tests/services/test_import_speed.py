@@ -3,7 +3,7 @@ checks, event hashes, and rows inserted without Core's per-row work."""
 
 import gc
 import uuid
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
@@ -14,7 +14,7 @@ from app.models import Item, Person, SatisfactionRating
 from app.services import import_files, importing
 from app.services.chain import content_of_row, event_hash
 from app.services.import_apply import insert_rows
-from app.services.report_data import HISTORY_COLUMNS, ITEM_COLUMNS
+from app.services.report_data import HISTORY_COLUMNS, ITEM_COLUMNS, checksum
 from app.store.uow import UnitOfWork
 
 TEXTS = st.text(alphabet=st.sampled_from('a张"\\\n\t\x01\u2028😀{}:,'), max_size=8)
@@ -226,3 +226,39 @@ def test_few_collections_gives_the_collector_back_as_it_was():
         assert not gc.isenabled()  # off before, off after
     finally:
         gc.enable()
+
+
+VALUES = st.one_of(
+    st.none(),
+    st.just(""),
+    st.sampled_from(['""', '","', "a", '"', "\\", "[", "]"]),
+    TEXTS,
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.datetimes(timezones=st.sampled_from([UTC, timezone(timedelta(hours=8))])),
+    st.sampled_from(
+        [datetime(2026, 1, 1, 8, tzinfo=timezone(timedelta(hours=8))), datetime(2026, 1, 1, tzinfo=UTC)]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(TEXTS, st.lists(TEXTS, max_size=3), st.lists(st.lists(VALUES, max_size=5), max_size=5)),
+        max_size=3,
+    )
+)
+def test_file_checksum_equals_report_checksum(tables):
+    assert importing.file_checksum(tables) == checksum(tables)
+
+
+def test_file_checksum_refuses_what_checksum_refuses():
+    tables = [("表", ["时间"], [[time(8, 30)]])]
+    with pytest.raises(TypeError):
+        checksum(tables)
+    with pytest.raises(TypeError):
+        importing.file_checksum(tables)
