@@ -10,7 +10,6 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
-from app.exports.import_errors import write_error_workbook
 from app.exports.workbook_reader import read_workbook
 from app.services.context import Settings
 from app.services.import_files import import_workbooks
@@ -72,6 +71,8 @@ def _cmd_import(args: argparse.Namespace, ctx: ImportContext) -> int:
     if failed:
         print(f"有{failed}个文件未导入，数据库中没有写入这些文件的任何内容。")
         if args.errors_out is not None:
+            from app.exports.import_errors import write_error_workbook  # openpyxl: only when asked
+
             n = write_error_workbook(outcomes, args.errors_out)
             print(f"已把{n}处问题及出错的行保存到：{args.errors_out}")
     return 1 if failed else 0

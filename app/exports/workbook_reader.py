@@ -14,8 +14,6 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-
 from app.errors import DomainError
 from app.exports.xlsx_read import SheetTooLarge, UnsafeXml, open_package, read_sheet
 from app.services.importing import FIRST_DATA_ROW, HEADER_ROW, META, RawSheet, RawWorkbook
@@ -145,6 +143,8 @@ def read_workbook(path: Path, max_rows: int = 200_000) -> RawWorkbook:
 
 def read_workbook_openpyxl(path: Path, max_rows: int = 200_000) -> RawWorkbook:
     """The reference reader: openpyxl read-only, values only (slower; kept to test the fast one)."""
+    from openpyxl import load_workbook  # here: reading (read_workbook) does not need openpyxl
+
     path = Path(path)
     _check_container(path)
     try:

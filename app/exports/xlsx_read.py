@@ -10,7 +10,8 @@ openpyxl's `x005F_` quirk kept), inline strings, numbers (int unless the text ha
 booleans, errors as their text, formula results (`t="str"`), ISO dates (`t="d"`), and dates and
 times from serial numbers when the cell's style has a date format (builtin ids 14–22, 45–47 or a
 custom format with date/time tokens outside quotes and brackets; openpyxl's own `is_date_format`),
-in the 1900 or 1904 date system. A workbook re-saved by Excel, WPS or LibreOffice reads the same.
+in the 1900 or 1904 date system (openpyxl's rules, copied in `xlsx_numbers`). A workbook re-saved
+by Excel, WPS or LibreOffice reads the same.
 """
 
 import posixpath
@@ -20,11 +21,17 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.parsers import expat
 
-from openpyxl.styles.numbers import builtin_format_code, is_date_format, is_timedelta_format
-from openpyxl.utils.cell import column_index_from_string
-from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel, from_ISO8601
-
 from app.exports.xlsx_fast import fast_rows
+from app.exports.xlsx_numbers import (  # openpyxl's own rules, without importing openpyxl
+    CALENDAR_MAC_1904,
+    CALENDAR_WINDOWS_1900,
+    builtin_format_code,
+    column_index_from_string,
+    from_excel,
+    from_ISO8601,
+    is_date_format,
+    is_timedelta_format,
+)
 
 __all__ = ["SheetTooLarge", "UnsafeXml", "XlsxPackage", "open_package", "read_sheet"]
 
