@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 
 from app.models import Item, Person, SatisfactionRating
-from app.services import import_files, importing
+from app.services import import_apply, import_files, importing
 from app.services.chain import content_of_row, event_hash
 from app.services.import_apply import insert_rows
 from app.services.report_data import HISTORY_COLUMNS, ITEM_COLUMNS, checksum
@@ -159,13 +159,13 @@ def _core(session, table, rows):
 def test_insert_rows_stores_what_core_stores(village, engine):
     beijing = timezone(timedelta(hours=8))
     items = [
-        _item(0, village.village_id, village.person_id),
+        _item(0, village.village_id, village.person_id, registered_at=datetime(5, 1, 2, tzinfo=UTC)),
         _item(
             1,
             village.village_id,
             village.person_id,
             registered_at=datetime(2026, 9, 2, 23, 30, 1, 250, tzinfo=beijing),
-            updated_at=datetime(2026, 9, 3, tzinfo=UTC),
+            updated_at=datetime(2026, 9, 3, 4, 5, 6, 789, tzinfo=UTC),
             on_the_spot=True,
             settled_on=date(2026, 9, 4),
             satisfaction=None,
@@ -262,3 +262,12 @@ def test_file_checksum_refuses_what_checksum_refuses():
         checksum(tables)
     with pytest.raises(TypeError):
         importing.file_checksum(tables)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(timezones=st.just(UTC)))
+def test_utc_text_is_what_the_datetime_processor_stores(moment):
+    from sqlalchemy.dialects import sqlite
+
+    process = Item.__table__.c.updated_at.type._cached_bind_processor(sqlite.dialect())
+    assert import_apply._utc_text(moment) == process(moment)
