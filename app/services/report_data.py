@@ -47,7 +47,7 @@ from app.services.context import Settings
 from app.services.errors import DomainError
 from app.services.queries import clock_rows, overdue_rows
 from app.services.statistics import LEVELS, Period, compute_statistics
-from app.store.plain import plain_chunks
+from app.store.plain import plain_rows
 
 FORMAT_VERSION = "1"
 BEIJING = timezone(timedelta(hours=8), "CST")
@@ -544,7 +544,7 @@ def _item_rows(
         )
     sat, state, level = _Labels(Satisfaction), _Labels(ItemState), _Labels(Level)
     out: dict[int, list[tuple[Any, ...]]] = {}
-    for r in (r for chunk in plain_chunks(session, stmt.order_by(Item.serial)) for r in chunk):
+    for r in plain_rows(session, stmt.order_by(Item.serial)):
         (ledger_id, serial, item_id, village_name, village_code, ledger_name, category, year, seq) = r[:9]
         (p_name, p_id, p_gender, p_id_number, p_phone, p_group, p_address) = r[9:16]
         (source, source_detail, received_on, registered_at, registered_by, request, decision) = r[16:23]
@@ -653,8 +653,9 @@ def _history_rows(
             _text(note),
             _text(changes if changes not in ("{}", "") else ""),
         )
-        for chunk in plain_chunks(session, stmt.order_by(col(Item.serial), col(ItemEvent.seq)))
-        for item_id, serial, seq, on, at, actor, act, from_state, to_state, note, changes in chunk
+        for item_id, serial, seq, on, at, actor, act, from_state, to_state, note, changes in plain_rows(
+            session, stmt.order_by(col(Item.serial), col(ItemEvent.seq))
+        )
     )
 
 

@@ -7,16 +7,12 @@ returning the tuples sqlite3 makes: columns as SQLite stores them (dates and tim
 as 0/1, enumerations as their values).
 """
 
-import contextlib
-import queue
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.sql import Select
 from sqlmodel import Session
 
-__all__ = ["plain_chunks", "plain_rows"]
+__all__ = ["plain_rows"]
 
 
 def plain_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
@@ -25,45 +21,6 @@ def plain_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
     try:
         return cursor.execute(sql, values).fetchall()
     finally:
-        cursor.close()
-
-
-def plain_chunks(session: Session, stmt: Select[Any], size: int = 10_000) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of `stmt` as `plain_rows` gives them, in chunks of `size`, the next chunk fetched by a
-    thread while the caller works on the last (sqlite3 releases the GIL while SQLite steps through
-    the rows, so fetching half a million rows costs the caller little more than its own work).
-
-    Only the thread touches the connection until the last chunk is taken; closing the iterator
-    early stops the thread before it returns."""
-    sql, values, cursor = _prepare(session, stmt)
-    chunks: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=4)
-    stop = threading.Event()
-
-    def fetch() -> None:
-        try:
-            cursor.execute(sql, values)
-            while not stop.is_set():
-                rows = cursor.fetchmany(size)
-                if not rows:
-                    break
-                chunks.put(rows)
-            chunks.put(None)
-        except BaseException as exc:  # handed to the caller
-            chunks.put(exc)
-
-    thread = threading.Thread(target=fetch, name="plain-rows", daemon=True)
-    thread.start()
-    try:
-        while (item := chunks.get()) is not None:
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while thread.is_alive():  # let a thread blocked on a full queue finish
-            with contextlib.suppress(queue.Empty):
-                chunks.get(timeout=0.05)
-        thread.join()
         cursor.close()
 
 

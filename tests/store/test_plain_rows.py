@@ -1,14 +1,11 @@
 """`plain_rows`: the same rows as SQLAlchemy returns, as SQLite stores them, in the same transaction."""
 
-import threading
 from datetime import UTC, date, datetime
-from sqlite3 import OperationalError
 
-import pytest
 from sqlmodel import col, select
 
 from app.models import Item, ItemEvent, Village
-from app.store.plain import plain_chunks, plain_rows
+from app.store.plain import plain_rows
 from app.store.uow import UnitOfWork
 from tests.conftest import make_item
 
@@ -53,28 +50,3 @@ def test_plain_rows_see_the_unit_of_work_s_own_uncommitted_writes(engine, settin
         uow.session.flush()
         after = plain_rows(uow.session, select(ItemEvent.seq).where(col(ItemEvent.item_id) == item_id))
     assert len(after) == len(before) + 1
-
-
-def test_plain_chunks_give_the_same_rows_in_order_and_stop_early(engine, settings, village):
-    for d in range(1, 8):
-        make_item(engine, settings, village, received=date(2026, 4, d))
-    stmt = select(Item.serial, Item.received_on).order_by(col(Item.serial))
-    with UnitOfWork(engine) as uow:
-        whole = plain_rows(uow.session, stmt)
-        chunks = list(plain_chunks(uow.session, stmt, size=3))
-        assert [len(c) for c in chunks] == [3, 3, 1]
-        assert [r for c in chunks for r in c] == whole
-        stream = plain_chunks(uow.session, stmt, size=1)
-        assert next(stream) == whole[:1]
-        stream.close()  # the fetching thread stops; the connection is usable again at once
-        assert plain_rows(uow.session, stmt) == whole
-        before = {t.name for t in threading.enumerate()}
-    assert "plain-rows" not in before
-
-
-def test_an_error_while_fetching_reaches_the_caller(engine):
-    from sqlalchemy import column, table
-
-    missing = select(column("x")).select_from(table("no_such_table"))
-    with UnitOfWork(engine) as uow, pytest.raises(OperationalError):
-        list(plain_chunks(uow.session, missing))
