@@ -23,7 +23,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from copy import copy
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,7 @@ Progress = Callable[[int, int], None]
 # Written in _meta before the data checksum is known: the rows are hashed while they are formatted
 # (report_data.checksum_token), and splice_rows writes the member holding it last, digest in place.
 CHECKSUM_PENDING = b"taizhang-checksum-pending-0f6c1e"
-SECOND_CORE_ROWS = 50_000
+SECOND_CORE_ROWS = 40_000
 
 _THIN = Side(style="thin", color="808080")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -348,37 +348,46 @@ def _register_data_styles(wb: Workbook, kinds: Iterable[str]) -> Styles:
         wb.remove(scratch)
 
 
+@dataclass
+class _Ahead:
+    table: Table
+    job: forked.Forked
+    path: Path
+
+
 class SecondCore:
-    """The largest sheet (a county's 历史: half a million rows) formatted by a forked child while this
-    process does the rest. Pass `start` as `build_report(on_table=…)` so the child begins as soon as
-    those rows exist, while the other tables are still being read; then pass this object to
-    `write_report_workbook`. Only where forking is allowed (`forked.fork_allowed`), for one table of
-    at least SECOND_CORE_ROWS rows; the child's files go to the system's temporary folder (not beside
-    a workbook that may be bound for a USB stick) and are removed by `close`."""
+    """A large sheet (a county's 历史: half a million rows) formatted by a forked child while this
+    process does the rest. Pass `start` as `build_report(on_table=…)`, which offers 历史 as soon as it
+    is read (then each ledger table once the items are read), so the child begins while the other
+    tables are still being read; then pass this object to `write_report_workbook`. Only where
+    forking is allowed (`forked.fork_allowed`), for the first table offered with at least
+    SECOND_CORE_ROWS rows; the child's files go to the system's temporary folder (not beside a
+    workbook that may be bound for a USB stick) and are removed by `close`."""
 
     def __init__(self) -> None:
         self.styles = _register_data_styles(Workbook(write_only=True), DATA_KINDS)
-        self.table: Table | None = None
-        self.job: forked.Forked | None = None
-        self.path: Path | None = None
+        self.ahead: dict[int, _Ahead] = {}  # by id(table)
 
     @property
     def started(self) -> bool:
-        return self.job is not None
+        return bool(self.ahead)
 
     def start(self, table: Table) -> None:
-        if self.job is not None or len(table.rows) < SECOND_CORE_ROWS or not forked.fork_allowed():
+        # one child: on two cores a second one only competes with this process (measured: slower)
+        if self.ahead or len(table.rows) < SECOND_CORE_ROWS or not forked.fork_allowed():
             return
         fd, name = tempfile.mkstemp(prefix="taizhang-", suffix=".part")
         os.close(fd)
-        self.table, self.path = table, Path(name)
-        self.job = forked.Forked(format_rows_to_files, _job("", table, None), self.styles, self.path)
+        path = Path(name)
+        job = forked.Forked(format_rows_to_files, _job("", table, None), self.styles, path)
+        self.ahead[id(table)] = _Ahead(table, job, path)
 
     def formatted(self, table: Table, styles: Styles) -> "Callable[[], Formatted] | None":
-        """The child's result for `table` if it formatted exactly these rows with these styles."""
-        if self.job is None or table is not self.table or styles != self.styles:
+        """A child's result for `table` if it formatted exactly these rows with these styles."""
+        ahead = self.ahead.get(id(table))
+        if ahead is None or ahead.table is not table or styles != self.styles:
             return None
-        return self.job.result  # type: ignore[no-any-return]
+        return ahead.job.result  # type: ignore[no-any-return]
 
     def __enter__(self) -> "SecondCore":
         return self
@@ -387,12 +396,12 @@ class SecondCore:
         self.close()
 
     def close(self) -> None:
-        if self.job is not None and not self.job.done:
-            self.job.cancel()  # not used (an error, or other rows or styles): stop it
-        if self.path is not None:
-            for leftover in (self.path, self.path.with_suffix(self.path.suffix + ".json")):
+        for ahead in self.ahead.values():
+            if not ahead.job.done:
+                ahead.job.cancel()  # not used (an error, or other rows or styles): stop it
+            for leftover in (ahead.path, ahead.path.with_suffix(ahead.path.suffix + ".json")):
                 leftover.unlink(missing_ok=True)
-        self.job = self.table = self.path = None
+        self.ahead.clear()
 
 
 def _sha256(path: Path) -> str:

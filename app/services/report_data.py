@@ -739,8 +739,9 @@ def build_report(
 ) -> Report:
     """The upward report of the scope (all villages when `village_ids` is None) for a month or all.
 
-    `on_table(table)` is called as soon as the largest table (历史) is built, before the rest: a
-    writer may start formatting it on a second core meanwhile (`app.exports.workbook.SecondCore`)."""
+    `on_table(table)` is called with 历史 as soon as it is built (before the rest) and with each
+    ledger table once the items are read: a writer may start formatting large tables on another
+    core meanwhile (`app.exports.workbook.SecondCore`)."""
     villages = _scope_villages(session, village_ids)
     ids = [v.id for v in villages if v.id is not None]
     code, name, kind = _exporter(villages)
@@ -753,9 +754,6 @@ def build_report(
     )
     if on_table is not None:
         on_table(history)
-    figures = compute_statistics(
-        session, rules=settings.rules, cal=settings.calendar, today=today, village_ids=ids, period=period
-    )
     ledgers = list(session.exec(select(Ledger).order_by(col(Ledger.sort_order), col(Ledger.id))).all())
     by_ledger = _item_rows(session, ids, period)
     taken: set[str] = set()
@@ -768,6 +766,12 @@ def build_report(
         )
         for ledger in ledgers
         if ledger.active or ledger.id in by_ledger
+    )
+    if on_table is not None:
+        for table in ledger_tables:
+            on_table(table)
+    figures = compute_statistics(
+        session, rules=settings.rules, cal=settings.calendar, today=today, village_ids=ids, period=period
     )
     escalated = Table(
         "上报事项",
