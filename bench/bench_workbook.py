@@ -167,10 +167,11 @@ def main() -> None:
             "(`app/exports/xlsx_stream.py`). Opened by openpyxl and LibreOffice in the tests.",
             "",
             "Where the time goes, and the two cores: the report's 600,000 rows are read as plain sqlite3 tuples "
-            "(`app/store/plain.py`; a thread fetches the next chunk while the last is converted). Each row is "
+            "(`app/store/plain.py`). Each row is "
             "hashed for the checksum while it is formatted (`report_data.checksum_token`, cached with the cell: "
-            "no separate JSON pass). A forked child formats the largest sheet (历史, 492,080 rows) while this "
-            "process saves the skeleton, writes the ledger sheets and compresses everything; the child's rows "
+            "no separate JSON pass). A forked child formats the largest sheet (历史, 492,080 rows) from the "
+            "moment its rows are read, while this process reads the items and figures, saves the skeleton, "
+            "writes the ledger sheets and compresses everything; the child's rows "
             "are then streamed into the zip (`app/services/forked.py`, only on the command line under Linux; "
             "the window, and Windows, write everything in one process: the table's third line).",
             "",
