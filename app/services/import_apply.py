@@ -95,6 +95,7 @@ WORKFLOW_FIELDS = (
     "version",
 )
 IDENTITY_FIELDS = ("serial", "year", "seq")
+ITEM_FIELDS = (*IDENTITY_FIELDS, *WORKFLOW_FIELDS, *OWNER)  # a plan item's fields for its Item row
 # what a plan's event carries for its ItemEvent row (its other keys start with "_")
 EVENT_FIELDS = ("item_id", "seq", "on", "at", "actor", "action", "from_state", "to_state", "note", "changes")
 CONFIRM = Action.CONFIRM.value
@@ -354,7 +355,7 @@ def _apply(session: Any, plan: ImportPlan, summary: ImportSummary, config: Ledge
             ledgers[ledger.name] = ledger
         person = _person(session, people, new_people, it, vid, direction, ours, file_level)
         cadre_id = _cadre(session, cadres, it, vid)
-        fields = {k: it[k] for k in (*IDENTITY_FIELDS, *WORKFLOW_FIELDS, *OWNER)}
+        fields = {k: it[k] for k in ITEM_FIELDS}
         fields["updated_at"] = it["updated_at"] or it["registered_at"]
         if ex is None:
             fields.update(village_id=vid, ledger_id=ledger.id, responsible_cadre_id=cadre_id)
