@@ -45,6 +45,7 @@ from app.exports.xlsx_stream import (
 )
 from app.services import forked
 from app.services.report_data import (
+    CHECKSUM_TABLE_TAIL,
     CODE,
     DATE,
     DATETIME,
@@ -328,6 +329,7 @@ def _job(member: str, table: Table, tick: Callable[[int], None] | None) -> Sheet
         tick,
         json_head=checksum_table_head(table.name, table.headers),
         token=checksum_token,
+        json_tail=CHECKSUM_TABLE_TAIL,
     )
 
 

@@ -27,8 +27,6 @@ from typing import IO, Any
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
-from app.services.report_data import CHECKSUM_TABLE_TAIL
-
 __all__ = [
     "Formatted",
     "SheetRows",
@@ -65,10 +63,12 @@ class SheetRows:
     tick: Callable[[int], None] | None = None
     # The rows already formatted into files (by `format_rows_to_files`, in another process): waits.
     formatted: "Callable[[], Formatted] | None" = None
-    # Hash the rows as they are formatted: the table's JSON head (the rows and CHECKSUM_TABLE_TAIL
-    # follow) and the function giving one value's JSON (report_data.checksum_table_head/_token).
+    # Hash the rows as they are formatted: the table's JSON head, the rows (each `[token,…]`, joined
+    # by commas) and its tail, `token` giving one value's JSON (report_data.checksum_table_head,
+    # checksum_token and CHECKSUM_TABLE_TAIL).
     json_head: str | None = None
     token: Callable[[Any], str] | None = None
+    json_tail: str = "]]"
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,6 @@ class _RowWriter:
     def __init__(self, kinds: Sequence[str], styles: Styles) -> None:
         self.kinds = list(kinds)
         self.prefixes = [f'<c r="{get_column_letter(i + 1)}' for i in range(len(kinds))]
-        self.caches: list[dict[Any, str]] = [{} for _ in kinds]
         self.json_caches: list[dict[Any, tuple[str, str]]] = [{} for _ in kinds]
         self.styles = styles
         # a whole number's cell: this head, its digits, "</v></c>" (exactly what `rest` writes)
@@ -200,25 +199,6 @@ class _RowWriter:
         if isinstance(value, int | float):
             return f'" s="{sid}"><v>{_number(value)}</v></c>'
         raise TypeError(f"cannot write {type(value).__name__} to a workbook cell")
-
-    def row(self, values: Sequence[Any], r: int) -> str:
-        rs = str(r)
-        parts = [f'<row r="{rs}">']
-        append = parts.append
-        limit = self.CACHE_LIMIT
-        for prefix, cache, kind, v in zip(self.prefixes, self.caches, self.kinds, values, strict=True):
-            if v.__class__ in _NUMBERS:  # 1, 1.0 and True are equal dict keys: never cached
-                append(prefix + rs + self.rest(v, kind))
-                continue
-            rest = cache.get(v)
-            if rest is None:
-                rest = self.rest(v, kind)
-                if len(cache) >= limit:  # rows come sorted: recent values are the ones that repeat
-                    cache.clear()
-                cache[v] = rest
-            append(prefix + rs + rest)
-        append("</row>")
-        return "".join(parts)
 
     def row_json(self, values: Sequence[Any], r: int, token: Callable[[Any], str]) -> tuple[str, str]:
         """The row's XML and its JSON for the digest (`token` per value, cached with the cell)."""
@@ -295,7 +275,7 @@ def _write_rows(out: IO[bytes], job: SheetRows, styles: Styles, digest: Any = No
 def _format_rows(out: Any, job: SheetRows, styles: Styles, digest: Any = None) -> int:
     writer = _RowWriter(job.kinds, styles)
     hashing = digest is not None and job.json_head is not None and job.token is not None
-    token = job.token
+    token = job.token if hashing else _no_token
     if hashing and token(12) != "12":  # `row_json` writes whole numbers' tokens itself
         raise ValueError("token must give a whole number's digits")
     if hashing:
@@ -306,19 +286,16 @@ def _format_rows(out: Any, job: SheetRows, styles: Styles, digest: Any = None) -
     sep = ""
     for values in job.rows:
         r += 1
-        if hashing:
-            xml, js = writer.row_json(values, r, token)  # type: ignore[arg-type]
-            chunk.append(xml)
-            json_chunk.append(js)
-        else:
-            chunk.append(writer.row(values, r))
+        xml, js = writer.row_json(values, r, token)  # type: ignore[arg-type]
+        chunk.append(xml)
+        json_chunk.append(js)
         if len(chunk) >= CHUNK_ROWS:
             out.write("".join(chunk).encode("utf-8"))
             chunk.clear()
             if hashing:
                 digest.update((sep + ",".join(json_chunk)).encode("utf-8"))
-                json_chunk.clear()
                 sep = ","
+            json_chunk.clear()
             if job.tick is not None:
                 job.tick(CHUNK_ROWS)
     if chunk:
@@ -328,8 +305,12 @@ def _format_rows(out: Any, job: SheetRows, styles: Styles, digest: Any = None) -
         if job.tick is not None:
             job.tick(len(chunk))
     if hashing:
-        digest.update(CHECKSUM_TABLE_TAIL.encode("utf-8"))
+        digest.update(job.json_tail.encode("utf-8"))
     return r
+
+
+def _no_token(_value: Any) -> str:
+    return ""
 
 
 def _dimension(xml: bytes, last_row: int, ncols: int) -> bytes:
@@ -454,9 +435,10 @@ def splice_rows(
 ) -> None:
     """Copy the zip `skeleton` to `target`, appending each job's rows to its worksheet member.
 
-    `late`: placeholders whose value is known only after the rows are written (the checksum, computed
-    meanwhile on another core): the small members holding one are written last, the placeholder
-    replaced by `late[placeholder]()` (zip members may come in any order)."""
+    `late`: placeholders whose value is known only after the rows are written (the checksum, hashed
+    while they are formatted): the small members holding one are written last, the placeholder
+    replaced by `late[placeholder]()` (zip members may come in any order). `digest` is fed each
+    hashed job's JSON, in the order the members are written."""
     by_member = {job.member.lstrip("/"): job for job in jobs}
     late = dict(late or {})
     deferred: list[tuple[zipfile.ZipInfo, bytes]] = []
