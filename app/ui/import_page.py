@@ -317,9 +317,16 @@ class ImportPage(QWidget):
             self.write_problems(Path(target))
 
     def write_problems(self, out: Path) -> None:
-        try:
-            listed = write_error_workbook(self.outcomes, out)
-        except Exception as exc:
-            show_error(self, exc, "保存失败")
-            return
-        show_info(self, f"已保存问题清单（{listed}条）：{out}\n可发回给有关的村，改正后重新上报。")
+        """Written off the UI thread: a county's failed files can hold many thousands of rows."""
+        outcomes = list(self.outcomes)
+
+        def saved(listed: int) -> None:
+            show_info(self, f"已保存问题清单（{listed}条）：{out}\n可发回给有关的村，改正后重新上报。")
+
+        run_in_background(
+            self,
+            "正在保存问题清单…",
+            lambda _progress: write_error_workbook(outcomes, out),
+            saved,
+            lambda exc: show_error(self, exc, "保存失败"),
+        )

@@ -133,7 +133,8 @@ def test_problems_saved_as_a_workbook_for_the_village(qtbot, township, workbooks
     page.add_paths([workbooks["inbox"] / workbooks["bad"]])
     _run(qtbot, page, dry_run=True)
     out = tmp_path / "问题清单.xlsx"
-    page.write_problems(out)
+    page.write_problems(out)  # in the background: the window stays responsive
+    qtbot.waitUntil(lambda: any("已保存问题清单" in text for _kind, text in no_message_boxes), timeout=30000)
     sheet = load_workbook(out, read_only=True)["问题清单"]
     rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0]]
     assert rows and all(r[0] == workbooks["bad"] for r in rows)
