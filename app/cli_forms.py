@@ -13,7 +13,6 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from app.exports.forms_pdf import write_contact_cards, write_item_sheet, write_receipt
 from app.models import Cadre, Village
 from app.services.context import Settings
 from app.services.errors import DomainError
@@ -49,6 +48,8 @@ def _detail(ctx: FormContext, key: str) -> ItemDetail:
 
 def _cmd_print_item(args: argparse.Namespace, ctx: FormContext) -> int:
     detail = _detail(ctx, args.key)
+    from app.exports.forms_pdf import write_item_sheet  # reportlab: only when writing
+
     path = write_item_sheet(detail, args.out)
     print(f"已生成一事一档（{detail.item.serial}）：{path}")
     return 0
@@ -56,6 +57,8 @@ def _cmd_print_item(args: argparse.Namespace, ctx: FormContext) -> int:
 
 def _cmd_receipt(args: argparse.Namespace, ctx: FormContext) -> int:
     detail = _detail(ctx, args.key)
+    from app.exports.forms_pdf import write_receipt
+
     path = write_receipt(detail, args.out)
     print(f"已生成受理回执（{detail.item.serial}）：{path}")
     return 0
@@ -82,6 +85,8 @@ def _cmd_contact_card(args: argparse.Namespace, ctx: FormContext) -> int:
         cadres = list(uow.session.exec(stmt).all())
     if not cadres:
         raise DomainError(f"{village.name}还没有登记村干部，请先在“设置”中添加")
+    from app.exports.forms_pdf import write_contact_cards
+
     path = write_contact_cards(village, cadres, args.out)
     print(f"已生成{village.name}干部联系卡（{len(cadres)}名干部）：{path}")
     return 0

@@ -13,7 +13,6 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from app.exports.wall_pdf import PAPERS, write_wall_posting
 from app.models import Ledger, Village
 from app.services.context import Settings
 from app.services.errors import DomainError
@@ -22,6 +21,8 @@ from app.services.privacy import load_privacy
 from app.services.statistics import Period
 from app.store.location import data_dir
 from app.store.uow import UnitOfWork
+
+PAPER_NAMES = ("A4", "A3")  # app.exports.wall_pdf.PAPERS (tested equal), without loading reportlab
 
 
 class PostingContext(Protocol):
@@ -48,8 +49,8 @@ def _date(text: str) -> date:
 
 
 def _paper(text: str) -> str:
-    if text.upper() not in PAPERS:
-        raise argparse.ArgumentTypeError(f"纸张只能是{'或'.join(PAPERS)}：{text}")
+    if text.upper() not in PAPER_NAMES:
+        raise argparse.ArgumentTypeError(f"纸张只能是{'或'.join(PAPER_NAMES)}：{text}")
     return text.upper()
 
 
@@ -133,6 +134,8 @@ def _cmd_export_pdf(args: argparse.Namespace, ctx: PostingContext) -> int:
             period_from=args.period_from,
             period_to=args.period_to,
         )
+    from app.exports.wall_pdf import write_wall_posting  # reportlab: only when writing
+
     file_hash = write_wall_posting(posting, args.out, paper=args.paper)
     with UnitOfWork(ctx.engine) as uow:
         record_posting(uow=uow, posting=posting, file_hash=file_hash, today=ctx.today)

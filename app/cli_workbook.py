@@ -13,7 +13,6 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from app.exports.workbook import SecondCore, write_report_workbook
 from app.models import Village
 from app.services.context import Settings
 from app.services.errors import DomainError
@@ -58,6 +57,8 @@ def _cmd_export_xlsx(args: argparse.Namespace, ctx: WorkbookContext) -> int:
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":
         raise DomainError("上报工作簿请保存为 .xlsx 文件")
+    from app.exports.workbook import SecondCore, write_report_workbook  # openpyxl: only when writing
+
     # a county's 历史 sheet is formatted on the second core while the other tables are read
     with SecondCore() as second:
         with UnitOfWork(ctx.engine) as uow:
@@ -85,6 +86,8 @@ def _cmd_export_xlsx(args: argparse.Namespace, ctx: WorkbookContext) -> int:
 
 
 def _cmd_export_reply(args: argparse.Namespace, ctx: WorkbookContext) -> int:
+    from app.exports.workbook import write_report_workbook  # openpyxl: only when writing
+
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":
         raise DomainError("答复工作簿请保存为 .xlsx 文件")
