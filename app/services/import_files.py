@@ -6,6 +6,7 @@ validates it completely and applies it in one unit of work. A file with any erro
 `import_workbooks` does this for many files, folders expanded to their .xlsx files, in a stable order.
 """
 
+import contextlib
 import gc
 import os
 import sys
@@ -154,6 +155,15 @@ def _plan_in_worker(path: Path, read: Reader) -> tuple[ImportPlan | None, FileOu
         gc.collect(0)
 
 
+def _yield_to_writer() -> None:
+    """Workers run at a lower priority than this process, which writes: on two cores the writer is
+    the longest chain (every file's transaction, one after another), so it should never wait for a
+    core while workers read files it will only need later."""
+    if hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(5)
+
+
 def _start_method() -> str:
     """ "fork" where it is safe and cheap (Linux, no Qt threads in this process: the command line);
     "spawn" elsewhere (Windows, macOS, the window), whose workers import the reader afresh."""
@@ -172,7 +182,9 @@ def _plans(files: list[Path], read: Reader) -> Iterator[tuple[ImportPlan | None,
             yield plan_workbook(path, read)
         return
     try:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context(_start_method()))
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=get_context(_start_method()), initializer=_yield_to_writer
+        )
         futures = [pool.submit(_plan_in_worker, path, read) for path in files]
     except (OSError, RuntimeError, PicklingError):
         for path in files:

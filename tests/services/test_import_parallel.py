@@ -1,7 +1,9 @@
 """Many files are read and validated in worker processes; the result is exactly the serial one."""
 
+import os
 from datetime import date, datetime
 
+import pytest
 from sqlmodel import select
 
 from app.exports.workbook import write_report_workbook
@@ -110,3 +112,21 @@ def test_worker_processes_give_the_serial_result(tmp_path, monkeypatch):
     assert [(o.summary.added, o.summary.events_added) for o in parallel if o.ok] == [(3, 3)] * 8
     assert snapshot(parallel_db) == snapshot(serial_db)
     assert progress == list(range(len(files) + 1))
+
+
+def report_priority(path):
+    """A reader for the test below: tells, as its error, the priority of the process reading."""
+    from app.errors import DomainError
+
+    raise DomainError(f"nice={os.nice(0)}")
+
+
+def test_workers_read_at_a_lower_priority_than_the_writing_process(tmp_path, monkeypatch):
+    if not hasattr(os, "nice"):
+        pytest.skip("no process priorities here")
+    monkeypatch.setattr(import_files.os, "cpu_count", lambda: 2)
+    files = [tmp_path / f"{n}.xlsx" for n in range(import_files.PARALLEL_FROM)]
+    plans = list(import_files._plans(files, report_priority))
+    ours = os.nice(0)
+    seen = {str(outcome.errors[0]).split("nice=")[1] for _plan, outcome in plans}
+    assert seen and all(int(n) > ours for n in seen)
