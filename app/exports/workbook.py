@@ -381,7 +381,8 @@ class SecondCore:
         fd, name = tempfile.mkstemp(prefix="taizhang-", suffix=".part")
         os.close(fd)
         path = Path(name)
-        job = forked.Forked(format_rows_to_files, _job("", table, None), self.styles, path)
+        # the child has time to spare (this process's reading and writing take longer): nice 5
+        job = forked.Forked(format_rows_to_files, _job("", table, None), self.styles, path, nice=5)
         self.ahead[id(table)] = _Ahead(table, job, path)
 
     def formatted(self, table: Table, styles: Styles) -> "Callable[[], Formatted] | None":

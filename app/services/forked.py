@@ -33,10 +33,11 @@ def fork_allowed() -> bool:
 
 
 class Forked:
-    """`fn(*args)` in a forked child when `fork_allowed()`, else on the first `result()` here."""
+    """`fn(*args)` in a forked child when `fork_allowed()`, else on the first `result()` here; the
+    child's priority lowered by `nice` when the parent's own work is the longer chain."""
 
-    def __init__(self, fn: Callable[..., Any], *args: Any) -> None:
-        self.fn, self.args = fn, args
+    def __init__(self, fn: Callable[..., Any], *args: Any, nice: int = 0) -> None:
+        self.fn, self.args, self.nice = fn, args, nice
         self.pid: int | None = None
         self.fd: int | None = None
         self.done = False
@@ -60,6 +61,9 @@ class Forked:
             code = 1
             try:
                 os.close(read_fd)
+                if self.nice and hasattr(os, "nice"):
+                    with contextlib.suppress(OSError):
+                        os.nice(self.nice)  # the parent's work comes first
                 gc.disable()  # a collection would touch (copy) every shared object for nothing
                 data = pickle.dumps(self.fn(*self.args), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_fd, "wb") as out:

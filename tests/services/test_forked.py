@@ -68,6 +68,15 @@ def test_an_error_in_the_child_is_raised_here(fork_on):
         job.result()
 
 
+def priority() -> int:
+    return os.nice(0)
+
+
+def test_the_child_may_run_at_a_lower_priority(fork_on):
+    assert Forked(priority, nice=5).result() == os.nice(0) + 5
+    assert Forked(priority).result() == os.nice(0)
+
+
 def test_without_fork_the_work_is_done_on_first_use(monkeypatch):
     monkeypatch.setattr(forked, "fork_allowed", lambda: False)
     job = Forked(slow_square, 3)
@@ -94,8 +103,8 @@ def test_the_largest_sheet_is_written_on_a_second_core(fork_on, monkeypatch, dem
     jobs: list[Forked] = []
 
     class Recording(Forked):
-        def __init__(self, *args):
-            super().__init__(*args)
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
             jobs.append(self)
 
     monkeypatch.setattr(forked, "Forked", Recording)
