@@ -106,7 +106,7 @@ class Forked:
         self.done, self.fn, self.args = True, (lambda: None), ()
 
     def _reap(self) -> None:
-        if self.pid is not None:
+        if getattr(self, "pid", None) is not None:  # (an __init__ that failed set nothing)
             try:
                 if self.fd is not None:
                     os.close(self.fd)
