@@ -173,7 +173,7 @@ def main() -> None:
             "moment its rows are read, while this process reads the items and figures, saves the skeleton, "
             "writes the ledger sheets and compresses everything; the child's rows "
             "are then streamed into the zip (`app/services/forked.py`, only on the command line under Linux; "
-            "the window, and Windows, write everything in one process: the table's third line).",
+            "the window, and Windows, write everything in one process: the line “the same in one process”).",
             "",
         ]
     )
