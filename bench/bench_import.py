@@ -163,8 +163,8 @@ def main() -> None:
         [
             HEADING,
             "",
-            f"Measured by `python bench/bench_import.py` on {date.today():%Y-%m-%d} (2 cores, other work running "
-            f"on the machine), for the 30 upward workbooks of a 30-village demo database (`taizhang demo --villages "
+            f"Measured by `python bench/bench_import.py` on {date.today():%Y-%m-%d} ({os.cpu_count()} cores), "
+            f"for the 30 upward workbooks of a 30-village demo database (`taizhang demo --villages "
             f"30 --items 500 --seed 1`, one `export-xlsx --village` each: 15,000 items with their history, "
             f"{size:.1f} MB in all). Baseline in the same run: openpyxl read-only, values only, reading every row "
             f"of every sheet of the same files ({raw_cells:,} cells).",
@@ -184,8 +184,9 @@ def main() -> None:
             "shape our writer makes with compiled regular expressions (`app/exports/xlsx_fast.py`) and "
             "anything else with expat; both refuse DTDs and entities, and the container checks (macros, "
             "encryption, zip bombs) run before either. The import reads and validates files in worker "
-            "processes (one per core, from 8 files on) while the main process writes the earlier ones "
-            "(one transaction per file); the import runs with bytecode caches, as installed software does. "
+            "processes (one per core, from 8 files on, at a lower priority) while the main process writes "
+            "the earlier ones (one transaction per file, new rows by executemany, no cyclic garbage collection "
+            "during the import); the import runs with bytecode caches, as installed software does. "
             "The import's last line: " + summary.strip(),
             "",
         ]
