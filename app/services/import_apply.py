@@ -477,7 +477,7 @@ def insert_rows(session: Any, table: Any, rows: list[dict[str, Any]]) -> None:
     columns = []
     for name in order:
         values = [r[name] for r in rows]
-        process = table.c[name].type._cached_bind_processor(conn.dialect)
+        process = table.c[name].type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
         if process is not None and all(v.__class__ is date for v in values):
             done = {v: process(v) for v in set(values)}  # dates repeat (an item's events share a few)
             values = [done[v] for v in values]

@@ -35,7 +35,7 @@ def _prepare(session: Session, stmt: Select[Any]) -> tuple[str, list[Any], Any]:
         bind = compiled.binds.get(name)
         if bind is None:
             bind = compiled.binds.get(name.rpartition("_")[0])
-        process = bind.type.bind_processor(dialect) if bind is not None else None
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect) if bind is not None else None
         value = params[name]
         values.append(process(value) if process is not None and value is not None else value)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

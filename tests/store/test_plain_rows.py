@@ -50,3 +50,16 @@ def test_plain_rows_see_the_unit_of_work_s_own_uncommitted_writes(engine, settin
         uow.session.flush()
         after = plain_rows(uow.session, select(ItemEvent.seq).where(col(ItemEvent.item_id) == item_id))
     assert len(after) == len(before) + 1
+
+
+def test_bound_values_are_stored_text_exactly(engine, settings, village):
+    """A time bound in the WHERE goes through its column type (UTC, as stored), so equality matches."""
+    item = make_item(engine, settings, village, received=date(2026, 3, 2))
+    with UnitOfWork(engine) as uow:
+        stored = uow.session.get(Item, item.id).updated_at
+        stmt = (
+            select(Item.id)
+            .where(col(Item.updated_at) == stored)
+            .where(col(Item.received_on) == date(2026, 3, 2))
+        )
+        assert plain_rows(uow.session, stmt) == [(item.id,)] == [(i,) for i in uow.session.exec(stmt).all()]
