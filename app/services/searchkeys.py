@@ -102,11 +102,13 @@ def _syllables(text: str, style: Style) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=65536)  # surnames and given names repeat: 王, 张, 秀兰 … (an import converts thousands)
 def pinyin_initials(text: str) -> str:
     """张大云 -> zdy; 王长贵 -> wcg; other characters kept lower-cased (A栋3号 -> ad3h)."""
     return "".join(_syllables(text or "", Style.FIRST_LETTER))
 
 
+@lru_cache(maxsize=65536)
 def pinyin_full(text: str) -> str:
     """张大云 -> zhangdayun (no tones, ü written as v: 吕 -> lv)."""
     return "".join(_syllables(text or "", Style.NORMAL))
