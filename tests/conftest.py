@@ -5,16 +5,18 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import Engine
 
+from app.exports.workbook import write_report_workbook
 from app.models import Item
 from app.services.context import Settings, load_settings
 from app.services.people import create_person
 from app.services.registration import register_item
+from app.services.report_data import Report, build_report
 from app.services.villages import add_cadre, create_village
 from app.store.database import open_database
 from app.store.uow import UnitOfWork
@@ -149,3 +151,22 @@ def worked_demo(folder: Path, *, villages: int, items: int, seed: int, today: da
     finally:
         engine.dispose()
     return folder / "demo.db"
+
+
+def export_workbook(
+    engine: Engine,
+    settings: Settings,
+    out: Path,
+    *,
+    today: date,
+    now: datetime | None = None,
+    month: str | None = None,
+    village_ids: list[int] | None = None,
+) -> Report:
+    """Build the upward report of the database (all its villages unless given) and write it to `out`."""
+    with UnitOfWork(engine) as uow:
+        report = build_report(
+            uow.session, settings=settings, month=month, village_ids=village_ids, today=today, now=now
+        )
+    write_report_workbook(report, out)
+    return report

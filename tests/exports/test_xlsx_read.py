@@ -13,12 +13,10 @@ from openpyxl import Workbook
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from app.errors import DomainError
-from app.exports.workbook import write_report_workbook
 from app.exports.workbook_reader import read_workbook, read_workbook_openpyxl
 from app.services import actions
-from app.services.report_data import build_report
 from app.store.uow import UnitOfWork
-from tests.conftest import make_item
+from tests.conftest import export_workbook, make_item
 
 TODAY = date(2026, 10, 20)
 NOW = datetime(2026, 10, 20, 1, 30, tzinfo=UTC)
@@ -52,12 +50,8 @@ def exported(engine, settings, village, tmp_path):
             uow=uow, item_id=ids[0], on=date(2026, 9, 9), actor="杨运润", measures="m", outcome="o"
         )
         uow.commit()
-    with UnitOfWork(engine) as uow:
-        report = build_report(
-            uow.session, settings=settings, month=None, village_ids=None, today=TODAY, now=NOW
-        )
     out = tmp_path / "report.xlsx"
-    write_report_workbook(report, out)
+    export_workbook(engine, settings, out, today=TODAY, now=NOW)
     return out
 
 

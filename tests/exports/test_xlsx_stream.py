@@ -10,12 +10,11 @@ from datetime import UTC, date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from app.exports.workbook import write_report_workbook
 from app.exports.xlsx_stream import _serial
 from app.services import actions
-from app.services.report_data import ITEM_COLUMNS, build_report
+from app.services.report_data import ITEM_COLUMNS
 from app.store.uow import UnitOfWork
-from tests.conftest import make_item
+from tests.conftest import export_workbook, make_item
 
 TODAY = date(2026, 10, 20)
 NOW = datetime(2026, 10, 20, 1, 30, tzinfo=UTC)
@@ -54,13 +53,8 @@ def export_tricky(engine, settings, village, tmp_path):
             uow=uow, item_id=ids[0], on=date(2026, 9, 20), actor="杨运润", measures="-现场", outcome="@已办"
         )
         uow.commit()
-    with UnitOfWork(engine) as uow:
-        report = build_report(
-            uow.session, settings=settings, month=None, village_ids=None, today=TODAY, now=NOW
-        )
     out = tmp_path / "report.xlsx"
-    write_report_workbook(report, out)
-    return report, out
+    return export_workbook(engine, settings, out, today=TODAY, now=NOW), out
 
 
 def test_streamed_cells_read_back_exactly(engine, settings, village, tmp_path):

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
-from app.exports.workbook import write_report_workbook
 from app.exports.workbook_reader import read_workbook
 from app.models import Item, ItemEvent
 from app.models.item import NO_HISTORY
@@ -28,11 +27,10 @@ from app.services.chain import (
     verify_chain,
 )
 from app.services.importing import ImportPlan, apply_import, validate
-from app.services.report_data import build_report
 from app.store.database import open_database
 from app.store.engine import make_engine
 from app.store.uow import UnitOfWork
-from tests.conftest import make_item, worked_demo
+from tests.conftest import export_workbook, make_item, worked_demo
 
 TODAY = date(2026, 11, 22)
 TRIGGERS = ("item_event_no_update", "item_event_no_delete", "item_no_delete")
@@ -376,16 +374,7 @@ def test_an_imported_workbook_keeps_every_chain_valid_and_the_same(engine, setti
 
 
 def export_and_import(engine, settings, township, path):
-    with UnitOfWork(engine) as uow:
-        report = build_report(
-            uow.session,
-            settings=settings,
-            month=None,
-            village_ids=None,
-            today=TODAY,
-            now=datetime(2026, 11, 22, 1, 0),
-        )
-    write_report_workbook(report, path)
+    export_workbook(engine, settings, path, today=TODAY, now=datetime(2026, 11, 22, 1, 0))
     plan = validate(read_workbook(path), path.name)
     assert isinstance(plan, ImportPlan), plan
     with UnitOfWork(township) as uow:

@@ -6,17 +6,16 @@ from datetime import date, datetime
 import pytest
 from sqlmodel import select
 
-from app.exports.workbook import write_report_workbook
 from app.exports.workbook_reader import read_workbook
 from app.models import Item, ItemEvent, Person, Village
 from app.services import import_files
 from app.services.context import load_settings
 from app.services.people import create_person
 from app.services.registration import register_item
-from app.services.report_data import build_report
 from app.services.villages import create_village
 from app.store.database import open_database
 from app.store.uow import UnitOfWork
+from tests.conftest import export_workbook
 
 TODAY = date(2026, 10, 20)
 
@@ -47,18 +46,9 @@ def village_file(tmp_path, settings, n: int):
                 today=date(2026, 10, 1 + k),
             )
             uow.commit()
-    with UnitOfWork(engine) as uow:
-        report = build_report(
-            uow.session,
-            settings=settings,
-            month=None,
-            village_ids=None,
-            today=TODAY,
-            now=datetime(2026, 10, 20),
-        )
-    engine.dispose()
     out = tmp_path / f"{code}.xlsx"
-    write_report_workbook(report, out)
+    export_workbook(engine, settings, out, today=TODAY, now=datetime(2026, 10, 20))
+    engine.dispose()
     return out
 
 
