@@ -299,8 +299,12 @@ class SetupDialog(QDialog):
                 paths, dry_run=False, read=read_workbook, progress=lambda d, t, _n: progress(d, t)
             ),
             self._import_done,
-            self._demo_failed,
+            self._import_failed,
         )
+
+    def _import_failed(self, exc: BaseException) -> None:
+        self._set_busy(False)
+        show_error(self, exc, "导入没有完成")
 
     def _import_done(self, outcomes: list[FileOutcome]) -> None:
         self._set_busy(False)
