@@ -13,10 +13,9 @@ Note: `ImportError` shadows the Python builtin inside this module only; import i
 """
 
 import hashlib
-import json
 import re
 import uuid as uuidlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from json.encoder import encode_basestring
@@ -41,8 +40,7 @@ from app.services.report_data import (
     OVERDUE_COLUMNS,
     TEXT,
     Column,
-    _canonical_object,
-    _empty_strings_as_null,
+    checksum,
 )
 from app.services.searchkeys import search_key
 
@@ -483,7 +481,7 @@ def validate(raw: RawWorkbook, file_name: str) -> "ImportPlan | list[ImportError
         actual = len(raw.sheets[name].rows)
         if stated is None or not _DIGITS.match(stated) or int(stated) != actual:
             ck.add(name, None, None, "", f"行数与文件记录的{stated}行不符（实际{actual}行）")
-    digest = file_checksum((name, raw.sheets[name].header, raw.sheets[name].rows) for name, _c in layouts)
+    digest = checksum((name, raw.sheets[name].header, raw.sheets[name].rows) for name, _c in layouts)
     if raw.meta.get("checksum_sha256") and digest != raw.meta["checksum_sha256"]:
         ck.add(META, None, None, "", "校验和不符：文件在导出后被改动过")
     if not headers_ok:
@@ -541,33 +539,6 @@ def _precompute(items: list[dict[str, Any]], events: list[dict[str, Any]]) -> No
         for e in item_events:  # as chain_rows links a new item's rows (it reads only hashed fields)
             e["_prev_hash"] = prev
             e["_hash"] = prev = event_digest(e, prev)
-
-
-class _CanonicalTexts(dict[Any, Any]):
-    """json's `default` for `file_checksum`: a date's or naive time's canonical text looked up in C
-    once it was made (a file repeats its dates thousands of times); anything else as
-    `report_data._canonical_object` makes it (and refuses it)."""
-
-    def __missing__(self, value: Any) -> Any:
-        text = _canonical_object(value)
-        if value.__class__ is date or (value.__class__ is datetime and value.tzinfo is None):
-            self[value] = text  # equal values of these classes have equal texts
-        return text
-
-
-def file_checksum(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]) -> str:
-    """`report_data.checksum` of a file's tables, computed the same way with two shortcuts: dates
-    and times through `_CanonicalTexts`, and the empty-string passes only when the JSON has `""`
-    (each pass replaces a pattern containing it). tests/services/test_import_speed.py compares."""
-    doc = [
-        [name, list(headers), rows if isinstance(rows, list | tuple) else list(rows)]
-        for name, headers, rows in tables
-    ]
-    texts = _CanonicalTexts()
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=texts.__getitem__)
-    if '""' in text:
-        text = _empty_strings_as_null(text)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 _CHAIN_HEAD = "[" + encode_basestring(CHAIN_FORMAT) + ","

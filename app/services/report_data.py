@@ -150,17 +150,10 @@ def canonical_value(value: Any) -> Any:
     return value
 
 
-_DATE_TEXT: dict[date, str] = {}
-
-
 def _canonical_object(value: Any) -> Any:
-    """json's hook for what JSON has no type for: dates and times, as `canonical_value` writes them
-    (a county's report has 1.6 million of them: dates are looked up, times formatted directly)."""
+    """json's hook for what JSON has no type for: dates and times, as `canonical_value` writes them."""
     if value.__class__ is date:
-        text = _DATE_TEXT.get(value)
-        if text is None:
-            text = _DATE_TEXT[value] = value.isoformat()
-        return text
+        return value.isoformat()
     if isinstance(value, datetime):
         if value.tzinfo is not None or value.microsecond:
             value = value.replace(microsecond=0, tzinfo=None)
@@ -170,6 +163,18 @@ def _canonical_object(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(f"cannot checksum a {type(value).__name__}")
+
+
+class _CanonicalTexts(dict[Any, Any]):
+    """json's `default` for one checksum: a date's or naive time's canonical text looked up in C once
+    it was made (a file repeats its dates thousands of times); anything else as `_canonical_object`
+    makes it (and refuses it)."""
+
+    def __missing__(self, value: Any) -> Any:
+        text = _canonical_object(value)
+        if value.__class__ is date or (value.__class__ is datetime and value.tzinfo is None):
+            self[value] = text  # equal values of these classes have equal texts
+        return text
 
 
 class Digest:
@@ -228,15 +233,17 @@ def checksum(tables: Iterable[tuple[str, Sequence[str], Iterable[Sequence[Any]]]
     (`canonical_value`: empty text and empty cells alike, dates as YYYY-MM-DD, times to the second).
 
     Text, whole numbers and empty cells are written by json's C encoder as they are (a county's
-    report has ten million of them); only dates and times go through `_canonical_object`, and empty
-    strings become null in the JSON text. Both sides pass whole numbers as int (the database's
-    integers; the reader's numbers without a decimal point)."""
+    report has ten million of them); only dates and times go through `_canonical_object` (each
+    distinct one once), and empty strings become null in the JSON text. Both sides pass whole
+    numbers as int (the database's integers; the reader's numbers without a decimal point)."""
     doc = [
         [name, list(headers), rows if isinstance(rows, list | tuple) else list(rows)]
         for name, headers, rows in tables
     ]
-    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=_canonical_object)
-    text = _empty_strings_as_null(text)
+    texts = _CanonicalTexts()
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=texts.__getitem__)
+    if '""' in text:  # each pass replaces a pattern containing it
+        text = _empty_strings_as_null(text)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
