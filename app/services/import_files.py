@@ -9,7 +9,6 @@ validates it completely and applies it in one unit of work. A file with any erro
 import contextlib
 import gc
 import os
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +22,7 @@ from sqlalchemy.engine import Engine
 
 from app.errors import DomainError
 from app.services.context import Settings
+from app.services.forked import fork_allowed
 from app.services.importing import (
     ImportError,
     ImportPlan,
@@ -167,9 +167,7 @@ def _yield_to_writer() -> None:
 def _start_method() -> str:
     """ "fork" where it is safe and cheap (Linux, no Qt threads in this process: the command line);
     "spawn" elsewhere (Windows, macOS, the window), whose workers import the reader afresh."""
-    if sys.platform.startswith("linux") and not any(m.startswith("PySide6") for m in sys.modules):
-        return "fork"
-    return "spawn"
+    return "fork" if fork_allowed() else "spawn"
 
 
 def _plans(files: list[Path], read: Reader) -> Iterator[tuple[ImportPlan | None, FileOutcome]]:
