@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Forked", "fork_allowed"]
+__all__ = ["Forked", "fork_allowed", "lower_priority"]
 
 
 def fork_allowed() -> bool:
@@ -30,6 +30,13 @@ def fork_allowed() -> bool:
         and hasattr(os, "fork")
         and not any(m.startswith("PySide6") for m in sys.modules)
     )
+
+
+def lower_priority(steps: int) -> None:
+    """This process's priority lowered by `steps` (nice), where the system has priorities."""
+    if steps and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(steps)
 
 
 class Forked:
@@ -61,9 +68,7 @@ class Forked:
             code = 1
             try:
                 os.close(read_fd)
-                if self.nice and hasattr(os, "nice"):
-                    with contextlib.suppress(OSError):
-                        os.nice(self.nice)  # the parent's work comes first
+                lower_priority(self.nice)  # the parent's work comes first
                 gc.disable()  # a collection would touch (copy) every shared object for nothing
                 data = pickle.dumps(self.fn(*self.args), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_fd, "wb") as out:

@@ -6,7 +6,6 @@ validates it completely and applies it in one unit of work. A file with any erro
 `import_workbooks` does this for many files, folders expanded to their .xlsx files, in a stable order.
 """
 
-import contextlib
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -22,7 +21,7 @@ from sqlalchemy.engine import Engine
 
 from app.errors import DomainError
 from app.services.context import Settings
-from app.services.forked import fork_allowed
+from app.services.forked import fork_allowed, lower_priority
 from app.services.importing import (
     ImportError,
     ImportPlan,
@@ -159,9 +158,7 @@ def _yield_to_writer() -> None:
     """Workers run at a lower priority than this process, which writes: on two cores the writer is
     the longest chain (every file's transaction, one after another), so it should never wait for a
     core while workers read files it will only need later."""
-    if hasattr(os, "nice"):
-        with contextlib.suppress(OSError):
-            os.nice(5)
+    lower_priority(5)
 
 
 def _start_method() -> str:
